@@ -1,0 +1,35 @@
+# Project-wide compile flags, applied to every lutsim target through lutsim_options.
+add_library(lutsim_options INTERFACE)
+target_compile_options(lutsim_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)
+# GCC 12 reports false -Wrestrict positives inside std::string concatenation at -O3 (GCC bug 105329).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(lutsim_options INTERFACE -Wno-restrict)
+endif()
+if(LUTSIM_WERROR)
+  target_compile_options(lutsim_options INTERFACE -Werror)
+endif()
+if(LUTSIM_SANITIZE)
+  target_compile_options(lutsim_options INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(lutsim_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# lutsim_library(NAME SOURCES ... DEPS ...): a static library with a lutsim:: alias and
+# its public headers under <dir>/include.
+function(lutsim_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(lutsim_${name} STATIC ${ARG_SOURCES})
+  add_library(lutsim::${name} ALIAS lutsim_${name})
+  target_include_directories(lutsim_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_link_libraries(lutsim_${name} PUBLIC ${ARG_DEPS} PRIVATE lutsim_options)
+endfunction()
+
+# lutsim_add_test(NAME SOURCES ... [DEPS ...]): one GoogleTest executable, each TEST run by ctest.
+function(lutsim_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main lutsim_options)
+  target_compile_definitions(${name} PRIVATE
+    LUTSIM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    LUTSIM_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+endfunction()

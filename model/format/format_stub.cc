@@ -1,0 +1,2 @@
+// Placeholder until the file formats land.
+#include "lutsim/model/format.h"
