@@ -1,0 +1,1 @@
+// The float (dequantized) executor; see lutsim/model/float_exec.h.
