@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything lutsim needs on Debian 12 (run as root). Idempotent: a second run installs nothing new.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache git
+  libboost-dev libboost-program-options-dev libgtest-dev
+  nlohmann-json3-dev libzip-dev
+  libsystemc-dev verilator yosys
+  python3-numpy python3-torch
+)
+# This machine kind ships Node.js and npm; Debian's npm (which conflicts with that Node) only where none is present.
+command -v npm >/dev/null || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all packages present"
