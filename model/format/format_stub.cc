@@ -1,2 +1,0 @@
-// Placeholder until the file formats land.
-#include "lutsim/model/format.h"
