@@ -16,16 +16,34 @@
 
 namespace lutsim {
 
+// The graph.json "version" this build writes. Readers accept every version from 1 up to this one.
 inline constexpr int kNetworkFormatVersion = 1;
 
 Network load_network(const std::string& path);
+// Validates the network, then writes it atomically: a temporary file beside `path`, renamed over it.
 void save_network(const Network& net, const std::string& path);
 
 Tensor load_npy(const std::string& path);
+// Writes atomically, like save_network.
 void save_npy(const Tensor& t, const std::string& path);
 
 // In-memory .npy; `what` names the source in error messages.
 Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& what);
 std::vector<std::uint8_t> serialize_npy(const Tensor& t);
+
+// In-memory network files; `what` names the source in error messages. serialize_network() validates first and
+// produces the same bytes for the same network (fixed member timestamps and order).
+Network parse_network(std::span<const std::uint8_t> bytes, const std::string& what);
+std::vector<std::uint8_t> serialize_network(const Network& net);
+
+// One member of a zip archive (an .npz), in archive order.
+struct ZipMember {
+  std::string name;
+  std::vector<std::uint8_t> data;
+};
+// Every member of a zip archive, stored or deflated, each checked against its CRC.
+std::vector<ZipMember> parse_zip(std::span<const std::uint8_t> bytes, const std::string& what);
+// An uncompressed (stored) zip of the members in the given order, every timestamp 1980-01-01 00:00.
+std::vector<std::uint8_t> serialize_zip(const std::vector<ZipMember>& members);
 
 }  // namespace lutsim
