@@ -3,13 +3,16 @@
 #include "lutsim/zoo/zoo.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <string>
 
 #include "lutsim/model/executor.h"
+#include "lutsim/model/format.h"
 
 namespace lutsim::zoo {
 namespace {
@@ -238,6 +241,20 @@ TEST(Zoo, DeterministicInSeed) {
   EXPECT_TRUE(random_input(n, 3, 5).same_values(random_input(n, 3, 5)));
   EXPECT_FALSE(random_input(n, 3, 5).same_values(random_input(n, 3, 6)));
   EXPECT_EQ(random_input(n, 3, 5).shape(), (Shape{3, 32, 32, 1}));
+}
+
+// A generated network survives the network file unchanged (parameters, exponents, clamps and results).
+TEST(Zoo, SurvivesNetworkFile) {
+  const std::string path = ::testing::TempDir() + "/zoo_roundtrip_" + std::to_string(::getpid()) + ".npz";
+  for (Arch a : {Arch::LeNet5, Arch::ResNet18, Arch::MobileNetV2}) {
+    const Network net = build_arch(a, a == Arch::LeNet5 ? 28 : 32, 3, LutMode::PerChannel, true, 11);
+    save_network(net, path);
+    const Network back = load_network(path);
+    EXPECT_TRUE(same_network(net, back)) << arch_name(a);
+    const Tensor x = random_input(net, 1, 2);
+    EXPECT_TRUE(Executor(net, ArithConfig{}).run(x).output.same_values(Executor(back, ArithConfig{}).run(x).output));
+  }
+  std::remove(path.c_str());
 }
 
 // Every weight width and granularity: the parameter tensors have the contract's shapes and the LUTs are sorted.
