@@ -283,8 +283,8 @@ int Builder::conv_layer(OpKind op, const std::string& name, int in, int out_c, c
   int e_out = x.exponent + e_w;
   ValueStats ys;
   if (act == Act::Raw) {
-    p.shift = Tensor(DType::S8, {1});  // unused for an s32 output
-    p.clamp = Clamp{ar.lo, ar.hi};
+    // An s32 output is neither shifted nor clamped: shift stays empty and clamp at its default, as a network
+    // file stores it.
     ys.mean = mu;
     ys.var = var;
   } else {
