@@ -153,6 +153,8 @@ class LayerCheck {
                                                  std::to_string(x.h) + "x" + std::to_string(x.w) + " (add a reshape)");
       require(KH == 1 && KW == 1, "weights", "dense weights must be [O, 1, 1, I], got " + shape_str(p.weights.shape()));
       require(p.groups == 1, "groups", "dense has groups = 1, got " + std::to_string(p.groups));
+      require(p.win.pad_top == 0 && p.win.pad_left == 0 && p.win.pad_bottom == 0 && p.win.pad_right == 0, "pads",
+              "dense takes no padding (its output is [N, 1, 1, O])");
     }
     require(p.groups >= 1, "groups", "must be >= 1, got " + std::to_string(p.groups));
     require(x.c % p.groups == 0, "groups", std::to_string(p.groups) + " does not divide the " + std::to_string(x.c) + " input channels");
