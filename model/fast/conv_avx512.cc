@@ -1,0 +1,293 @@
+// AVX-512 VNNI convolution back ends. Everything below the target pragma is compiled for AVX-512 F/BW/VL and
+// VNNI; the front end calls in only after cpu_has_avx512_vnni(). The pragma (rather than -mavx512* on the whole
+// file) keeps the inline functions of the headers included above it compiled for the baseline ISA, so the
+// linker can never pick an AVX-512 copy of a shared inline function for code that runs on any CPU.
+//
+// GEMM: a tile is MR output pixels x NV blocks of 16 output channels, held in MR * NV zmm accumulators. Per
+// step of 4 input bytes it loads NV weight vectors (16 channels x 4 bytes, packed that way at construction),
+// broadcasts 4 input bytes of each pixel and issues MR * NV vpdpbusd (u8 x s8 -> s32, 4 products per lane,
+// wrapping, no saturation).
+//
+// Post-processing (post16) works on 16 s32 lanes and equals post_scalar (arith.h) for every input allowed
+// here (|S| < 2^31); fast_kernels_test checks it against the reference kernels on edge values of every shift,
+// rounding mode and accumulator width.
+// GCC 12.2 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics, whose masked forms start from
+// _mm512_undefined_epi32() (GCC bug 105593, fixed in 12.3 / 13); the warning is located in the header.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "fast_internal.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+
+namespace lutsim::fast {
+namespace {
+
+constexpr int kMaxTile = 12;  // the largest MR below
+constexpr int tile_pixels(int nv) { return nv >= 4 ? 6 : nv == 3 ? 8 : nv == 2 ? 10 : 12; }
+
+using MicroFn = void (*)(const std::uint8_t* const* base, const std::int64_t* tap_off, int T, int kq,
+                         const std::int8_t* w, std::int64_t block_bytes, std::int32_t* acc_out);
+
+// acc_out[m][j][16] = sum over taps t and k < 4 * kq of x(base[m] + tap_off[t] + k) * w(block j, t, k), with the
+// input bytes as u8, the weights as s8 and the sums wrapping modulo 2^32.
+template <int MR, int NV>
+void micro(const std::uint8_t* const* base, const std::int64_t* tap_off, int T, int kq, const std::int8_t* w,
+           std::int64_t block_bytes, std::int32_t* acc_out) {
+  __m512i acc[MR][NV];
+  for (int m = 0; m < MR; ++m)
+    for (int j = 0; j < NV; ++j) acc[m][j] = _mm512_setzero_si512();
+  const std::int8_t* wp = w;
+  for (int t = 0; t < T; ++t) {
+    const std::uint8_t* p[MR];
+    for (int m = 0; m < MR; ++m) p[m] = base[m] + tap_off[t];
+    for (int k = 0; k < kq; ++k) {
+      __m512i wv[NV];
+      for (int j = 0; j < NV; ++j) wv[j] = _mm512_load_si512(wp + j * block_bytes);
+      wp += 64;
+      for (int m = 0; m < MR; ++m) {
+        std::int32_t v;
+        std::memcpy(&v, p[m] + 4 * k, 4);
+        const __m512i b = _mm512_set1_epi32(v);
+        for (int j = 0; j < NV; ++j) acc[m][j] = _mm512_dpbusd_epi32(acc[m][j], b, wv[j]);
+      }
+    }
+  }
+  for (int m = 0; m < MR; ++m)
+    for (int j = 0; j < NV; ++j) _mm512_store_si512(acc_out + (m * NV + j) * 16, acc[m][j]);
+}
+
+template <int NV, int... I>
+constexpr std::array<MicroFn, kMaxTile + 1> micro_table(std::integer_sequence<int, I...>) {
+  // Entry mr (1 <= mr <= tile_pixels(NV)) is micro<mr, NV>; larger entries are never used.
+  return {nullptr, (I + 1 <= tile_pixels(NV) ? &micro<(I + 1 <= tile_pixels(NV) ? I + 1 : 1), NV> : nullptr)...};
+}
+const std::array<std::array<MicroFn, kMaxTile + 1>, 5> kMicro = {{
+    {},
+    micro_table<1>(std::make_integer_sequence<int, kMaxTile>{}),
+    micro_table<2>(std::make_integer_sequence<int, kMaxTile>{}),
+    micro_table<3>(std::make_integer_sequence<int, kMaxTile>{}),
+    micro_table<4>(std::make_integer_sequence<int, kMaxTile>{}),
+}};
+
+inline std::int64_t popcount16(__mmask16 m) { return __builtin_popcount(static_cast<unsigned>(m)); }
+
+// Constants of the post-processing shared by every block of a layer.
+struct PostConst {
+  bool narrow;     // acc_bits < 32
+  __m128i wrap_sh; // 32 - acc_bits
+  __m512i act_min, act_max;
+};
+
+PostConst post_const(const Post& p) {
+  return {p.acc_bits < 32, _mm_cvtsi32_si128(32 - p.acc_bits), _mm512_set1_epi32(p.act_min),
+          _mm512_set1_epi32(p.act_max)};
+}
+
+// The contract's post-processing of 16 outputs (slots slot..slot+15, the lanes in `lanes`) with exact sums S:
+//  - v = bias + S may leave the s32 range; that is detected as signed overflow of the 32-bit add
+//    ((S ^ sum) & (bias ^ sum) < 0), and then v certainly does not fit A <= 32 bits. Without overflow the
+//    32-bit sum is v, and v fits A bits iff wrap_A(v) == v.
+//  - wrap_A(v) = (sum << (32 - A)) >> (32 - A) (arithmetic), because sum = v mod 2^32 and A <= 32.
+//  - rshift_round for s > 0 on |acc| <= 2^31, without any add that could overflow:
+//      floor     acc >> s
+//      half_up   (acc >> s) + bit s-1 of acc     (= floor((acc + 2^(s-1)) / 2^s))
+//      half_even q = acc >> s, r = acc & (2^s - 1): q + 1 when r > 2^(s-1) or (r == 2^(s-1) and q is odd)
+//  - s <= 0: acc * 2^-s after clamping acc to [-2^15, 2^15]; that pre-clamp keeps the product inside s32 and
+//    does not change the result, since act_min/act_max lie in [-128, 255] and any |acc| > 2^15 is clamped to
+//    the same bound (and counted the same way) either way.
+template <bool kS32, Rounding R>
+inline void post16(__m512i S, const Post& P, const PostConst& k, std::size_t slot, __mmask16 lanes, void* dst,
+                   Counts& c) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i bias = _mm512_load_si512(P.bias.data() + slot);
+  const __m512i sum = _mm512_add_epi32(S, bias);
+  const __m512i ovf = _mm512_and_si512(_mm512_xor_si512(S, sum), _mm512_xor_si512(bias, sum));
+  __mmask16 wrapped = _mm512_cmplt_epi32_mask(ovf, zero);
+  __m512i acc = sum;
+  if (k.narrow) {
+    acc = _mm512_sra_epi32(_mm512_sll_epi32(sum, k.wrap_sh), k.wrap_sh);
+    wrapped = static_cast<__mmask16>(wrapped | _mm512_cmpneq_epi32_mask(acc, sum));
+  }
+  c.wraps += popcount16(static_cast<__mmask16>(wrapped & lanes));
+  if constexpr (kS32) {
+    _mm512_mask_storeu_epi32(dst, lanes, acc);
+  } else {
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512i s = _mm512_load_si512(P.shift.data() + slot);
+    const __m512i rs = _mm512_max_epi32(s, zero);
+    const __m512i ls = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    const __m512i lim = _mm512_set1_epi32(1 << 15);
+    const __m512i left =
+        _mm512_sllv_epi32(_mm512_min_epi32(_mm512_max_epi32(acc, _mm512_sub_epi32(zero, lim)), lim), ls);
+    const __m512i q = _mm512_srav_epi32(acc, rs);
+    __m512i right = q;
+    if constexpr (R == Rounding::HalfUp) {
+      right = _mm512_add_epi32(q, _mm512_and_si512(_mm512_srlv_epi32(acc, _mm512_sub_epi32(rs, one)), one));
+    } else if constexpr (R == Rounding::HalfEven) {
+      const __m512i half = _mm512_sllv_epi32(one, _mm512_sub_epi32(rs, one));
+      const __m512i rem = _mm512_and_si512(acc, _mm512_sub_epi32(_mm512_sllv_epi32(one, rs), one));
+      const __mmask16 up = static_cast<__mmask16>(
+          _mm512_cmpgt_epi32_mask(rem, half) |
+          (_mm512_cmpeq_epi32_mask(rem, half) & _mm512_test_epi32_mask(q, one)));
+      right = _mm512_mask_add_epi32(q, up, q, one);
+    }
+    __m512i v = _mm512_mask_blend_epi32(_mm512_cmpgt_epi32_mask(s, zero), left, right);
+    c.low += popcount16(static_cast<__mmask16>(_mm512_cmplt_epi32_mask(v, k.act_min) & lanes));
+    c.high += popcount16(static_cast<__mmask16>(_mm512_cmpgt_epi32_mask(v, k.act_max) & lanes));
+    v = _mm512_min_epi32(_mm512_max_epi32(v, k.act_min), k.act_max);
+    _mm512_mask_cvtepi32_storeu_epi8(dst, lanes, v);
+  }
+}
+
+inline __mmask16 lane_mask(int n) {
+  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1);
+}
+
+// Base addresses of mr consecutive output pixels from p0, plus a per-group byte offset.
+inline void pixel_bases(const ConvGeom& g, const std::uint8_t* x, std::int64_t p0, int mr, std::int64_t goff,
+                        const std::uint8_t** base) {
+  const std::int64_t hw = g.pixels_per_image();
+  std::int64_t n = p0 / hw;
+  std::int64_t r = p0 % hw;
+  int oh = static_cast<int>(r / g.OW), ow = static_cast<int>(r % g.OW);
+  for (int m = 0; m < mr; ++m) {
+    base[m] = x + ((n * g.Hp + std::int64_t{oh} * g.sh) * g.Wp + std::int64_t{ow} * g.sw) * g.C + goff;
+    if (++ow == g.OW) {
+      ow = 0;
+      if (++oh == g.OH) { oh = 0; ++n; }
+    }
+  }
+}
+
+template <bool kS32, Rounding R>
+void gemm_run(const GemmPlan& P, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& total) {
+  const ConvGeom& g = P.g;
+  const std::int64_t M = N * g.pixels_per_image();
+  const int nv_full = std::min(4, P.OB);
+  const int mr_tile = tile_pixels(nv_full);
+  const std::int64_t tiles = (M + mr_tile - 1) / mr_tile;
+  const int panels = (P.OB + 3) / 4;
+  const std::int64_t items = std::int64_t{g.G} * panels * tiles;
+  const std::int64_t block_bytes = std::int64_t{P.T} * P.L * 16;
+  const int kq = P.L / 4;
+  const std::size_t esz = kS32 ? 4 : 1;
+  const PostConst pc = post_const(P.post);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    Counts c;
+    alignas(64) std::int32_t acc[kMaxTile * 4 * 16];
+    const std::uint8_t* base[kMaxTile];
+#pragma omp for schedule(static)
+    for (std::int64_t it = 0; it < items; ++it) {
+      const std::int64_t gp = it / tiles;
+      const int grp = static_cast<int>(gp / panels);
+      const int ob0 = static_cast<int>(gp % panels) * 4;
+      const int nv = std::min(4, P.OB - ob0);
+      const std::int64_t p0 = (it % tiles) * mr_tile;
+      const int mr = static_cast<int>(std::min<std::int64_t>(mr_tile, M - p0));
+      pixel_bases(g, x, p0, mr, std::int64_t{grp} * g.I, base);
+      const std::int64_t blk0 = std::int64_t{grp} * P.OB + ob0;
+      kMicro[static_cast<std::size_t>(nv)][static_cast<std::size_t>(mr)](
+          base, P.tap_off.data(), P.T, kq, P.w8.data() + blk0 * block_bytes, block_bytes, acc);
+      for (int j = 0; j < nv; ++j) {
+        const int ob = ob0 + j;
+        const __mmask16 lanes = lane_mask(g.Og - ob * 16);
+        const std::size_t slot = static_cast<std::size_t>((blk0 + j) * 16);
+        const __m512i comp = _mm512_load_si512(P.comp.data() + slot);
+        for (int m = 0; m < mr; ++m) {
+          const __m512i S = _mm512_sub_epi32(_mm512_load_si512(acc + (m * nv + j) * 16), comp);
+          const std::int64_t o = (p0 + m) * g.O + std::int64_t{grp} * g.Og + ob * 16;
+          post16<kS32, R>(S, P.post, pc, slot, lanes, static_cast<char*>(out) + o * static_cast<std::int64_t>(esz), c);
+        }
+      }
+    }
+#pragma omp critical
+    total += c;
+  }
+}
+
+template <bool kS8, bool kS32, Rounding R>
+void depthwise_run(const DwPlan& P, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& total) {
+  const ConvGeom& g = P.g;
+  const std::int64_t rows = N * g.OH;
+  const int C = g.C;
+  const int T = static_cast<int>(P.tap_off.size());
+  const std::size_t esz = kS32 ? 4 : 1;
+  const PostConst pc = post_const(P.post);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    Counts c;
+#pragma omp for schedule(static)
+    for (std::int64_t row = 0; row < rows; ++row) {
+      const std::int64_t n = row / g.OH, oh = row % g.OH;
+      for (int ow = 0; ow < g.OW; ++ow) {
+        const std::uint8_t* base = x + ((n * g.Hp + oh * g.sh) * g.Wp + std::int64_t{ow} * g.sw) * C;
+        const std::int64_t o = (row * g.OW + ow) * C;
+        for (int cb = 0; cb < C; cb += 16) {
+          __m512i acc = _mm512_setzero_si512();
+          for (int t = 0; t < T; ++t) {
+            const __m128i xb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + P.tap_off[static_cast<std::size_t>(t)] + cb));
+            const __m512i xv = kS8 ? _mm512_cvtepi8_epi32(xb) : _mm512_cvtepu8_epi32(xb);
+            // x (s16 in the low half, its sign extension or 0 in the high half) times w (low half; high half
+            // 0), summed in pairs: exactly x * w.
+            acc = _mm512_dpwssd_epi32(acc, xv, _mm512_load_si512(P.w32.data() + std::int64_t{t} * P.Cp + cb));
+          }
+          post16<kS32, R>(acc, P.post, pc, static_cast<std::size_t>(cb), lane_mask(C - cb),
+                          static_cast<char*>(out) + (o + cb) * static_cast<std::int64_t>(esz), c);
+        }
+      }
+    }
+#pragma omp critical
+    total += c;
+  }
+}
+
+template <bool kS32>
+void gemm_by_rounding(const GemmPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c) {
+  switch (p.post.rounding) {
+    case Rounding::HalfUp: return gemm_run<kS32, Rounding::HalfUp>(p, x, N, out, threads, c);
+    case Rounding::HalfEven: return gemm_run<kS32, Rounding::HalfEven>(p, x, N, out, threads, c);
+    case Rounding::Floor: return gemm_run<kS32, Rounding::Floor>(p, x, N, out, threads, c);
+  }
+}
+
+template <bool kS8, bool kS32>
+void depthwise_by_rounding(const DwPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads,
+                           Counts& c) {
+  switch (p.post.rounding) {
+    case Rounding::HalfUp: return depthwise_run<kS8, kS32, Rounding::HalfUp>(p, x, N, out, threads, c);
+    case Rounding::HalfEven: return depthwise_run<kS8, kS32, Rounding::HalfEven>(p, x, N, out, threads, c);
+    case Rounding::Floor: return depthwise_run<kS8, kS32, Rounding::Floor>(p, x, N, out, threads, c);
+  }
+}
+
+}  // namespace
+
+void gemm_avx512_vnni(const GemmPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c) {
+  if (p.post.out == DType::S32)
+    gemm_by_rounding<true>(p, x, N, out, threads, c);
+  else
+    gemm_by_rounding<false>(p, x, N, out, threads, c);
+}
+
+void depthwise_avx512(const DwPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c) {
+  const bool s32 = p.post.out == DType::S32;
+  if (p.s8_input)
+    s32 ? depthwise_by_rounding<true, true>(p, x, N, out, threads, c)
+        : depthwise_by_rounding<true, false>(p, x, N, out, threads, c);
+  else
+    s32 ? depthwise_by_rounding<false, true>(p, x, N, out, threads, c)
+        : depthwise_by_rounding<false, false>(p, x, N, out, threads, c);
+}
+
+}  // namespace lutsim::fast
+
+#pragma GCC pop_options
