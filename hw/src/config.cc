@@ -83,7 +83,8 @@ HwConfig parse_hw_config(std::string_view text, const std::string& source) {
     throw Error(source + ": hardware config is not valid JSON: " + e.what());
   }
   Reader r(source);
-  r.only_keys(j, "", {"name", "array", "acc_bits", "rounding", "lut_modes", "sram_kib", "dram", "clock_mhz"});
+  r.only_keys(j, "", {"name", "array", "acc_bits", "rounding", "lut_modes", "sram_kib", "dram", "queue_depth",
+                     "clock_mhz"});
   HwConfig c;
   if (j.contains("name")) {
     if (!j["name"].is_string() || j["name"].get<std::string>().empty()) r.fail("name", "must be a non-empty string");
@@ -122,11 +123,15 @@ HwConfig parse_hw_config(std::string_view text, const std::string& source) {
   }
   if (j.contains("dram")) {
     const json& d = j["dram"];
-    r.only_keys(d, "dram", {"bytes_per_cycle", "latency_cycles", "max_outstanding"});
+    r.only_keys(d, "dram", {"bytes_per_cycle", "latency_cycles", "max_outstanding", "burst_bytes"});
     c.dram_bytes_per_cycle = r.number(d, "bytes_per_cycle", "dram.bytes_per_cycle", 0.125, 1024, c.dram_bytes_per_cycle);
     c.dram_latency_cycles = static_cast<int>(r.integer(d, "latency_cycles", "dram.latency_cycles", 0, 100000, c.dram_latency_cycles));
     c.dram_max_outstanding = static_cast<int>(r.integer(d, "max_outstanding", "dram.max_outstanding", 1, 1024, c.dram_max_outstanding));
+    c.dram_burst_bytes = static_cast<int>(r.integer(d, "burst_bytes", "dram.burst_bytes", 16, 4096, c.dram_burst_bytes));
+    if (c.dram_burst_bytes & (c.dram_burst_bytes - 1))
+      r.fail("dram.burst_bytes", std::to_string(c.dram_burst_bytes) + " is not a power of two in [16, 4096]");
   }
+  c.queue_depth = static_cast<int>(r.integer(j, "queue_depth", "queue_depth", 1, 1024, c.queue_depth));
   c.clock_mhz = r.number(j, "clock_mhz", "clock_mhz", 1, 10000, c.clock_mhz);
   return c;
 }
@@ -164,7 +169,8 @@ std::string HwConfig::to_json() const {
   j["sram_kib"] = {{"activation", act_sram_bytes / 1024}, {"weight", weight_sram_bytes / 1024},
                    {"accumulator", acc_sram_bytes / 1024}, {"parameter", param_sram_bytes / 1024}};
   j["dram"] = {{"bytes_per_cycle", dram_bytes_per_cycle}, {"latency_cycles", dram_latency_cycles},
-               {"max_outstanding", dram_max_outstanding}};
+               {"max_outstanding", dram_max_outstanding}, {"burst_bytes", dram_burst_bytes}};
+  j["queue_depth"] = queue_depth;
   j["clock_mhz"] = clock_mhz;
   return j.dump();  // nlohmann::json objects keep keys sorted: the text is canonical
 }

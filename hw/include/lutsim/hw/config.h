@@ -27,6 +27,8 @@ struct HwConfig {
   double dram_bytes_per_cycle = 16.0;
   int dram_latency_cycles = 100;
   int dram_max_outstanding = 8;
+  int dram_burst_bytes = 64;     // largest DRAM burst of the DMA, a power of two in 16..4096
+  int queue_depth = 16;          // instruction entries of each of the load, compute and store queues, 1..1024
   double clock_mhz = 500.0;
 
   ArithConfig arith() const { return ArithConfig{acc_bits, rounding}; }
