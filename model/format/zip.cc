@@ -37,9 +37,12 @@ constexpr std::uint64_t kMaxDeflateRatio = 1032;
 }  // namespace
 
 std::vector<ZipMember> parse_zip(std::span<const std::uint8_t> bytes, const std::string& what) {
+  // libzip opens zero bytes as an archive without members; a real zip has at least its 22-byte end record.
+  if (bytes.empty())
+    throw Error(what + ": not a valid zip archive (the file is empty); expected a NumPy .npz such as lutsim "
+                       "save_network or np.savez writes");
   ZipError err;
-  static const std::uint8_t kEmpty = 0;
-  zip_source_t* src = zip_source_buffer_create(bytes.empty() ? &kEmpty : bytes.data(), bytes.size(), 0, &err.e);
+  zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &err.e);
   if (!src) throw Error(what + ": cannot read the zip archive: " + err.text());
   zip_t* raw = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err.e);
   if (!raw) {
