@@ -221,8 +221,11 @@ TEST(RshiftRound, TieTableByHand) {
     EXPECT_EQ(rshift_round(r.v, r.s, Rounding::HalfEven), r.even) << r.v << " >> " << r.s;
     EXPECT_EQ(rshift_round(r.v, r.s, Rounding::Floor), r.floor) << r.v << " >> " << r.s;
   }
-  // A left shift is exact and the same in every mode: -3 * 2^4 = -48.
-  for (Rounding m : kModes) EXPECT_EQ(rshift_round(-3, -4, m), -48);
+  // A left shift is exact and the same in every mode: -3 * 2^4 = -48, 7 * 2^3 = 56.
+  for (Rounding m : kModes) {
+    EXPECT_EQ(rshift_round(-3, -4, m), -48);
+    EXPECT_EQ(rshift_round(7, -3, m), 56);
+  }
 }
 
 __extension__ typedef __int128 i128;  // GCC and Clang; -Wpedantic would otherwise reject it
@@ -573,6 +576,18 @@ TEST(ConvWrap, ArithmeticComesFromTheHardwareConfig) {
   EXPECT_EQ(rd.stats[0].clamped_high, 2);
 }
 
+TEST(ConvWrap, BiasFirstOrLastGivesTheSameWrappedSum) {
+  // docs/arithmetic.md section 4: u8 x = [255, 255], raw weights [127, 127], bias -1000, A = 16.
+  //   bias first: -1000 + 32385 = 31385; + 32385 = 63770 -> 63770 - 65536 = -1766
+  //   bias last:  32385 + 32385 = 64770 -> -766; -766 - 1000 = -1766
+  //   exact:      63770 -> wrapped once -> -1766. The exact sum is outside 16 bits: one wrap.
+  ConvSpec s{.wshape = {1, 1, 1, 2}, .w = {127, 127}, .bias = {-1000}};
+  const RunResult r =
+      run_ref(conv_net(DType::U8, 1, 1, 2, DType::S32, s), tensor(DType::U8, {1, 1, 1, 2}, {255, 255}), arith(16));
+  EXPECT_EQ(values(r.output), (V{-1766}));
+  EXPECT_EQ(r.stats[0].wraps, 1);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Left shifts (negative s) and clamps.
 
@@ -723,6 +738,23 @@ TEST(ConvGeometry, AsymmetricPadding) {
   EXPECT_EQ(r.output.shape(), (Shape{1, 2, 2, 1}));
   EXPECT_EQ(values(r.output), (V{11, 6, 30, 14}));
   EXPECT_EQ(r.stats[0].macs, 16);  // 4 outputs x 4 taps
+}
+
+TEST(ConvGeometry, WorkedExampleOfTheDocs) {
+  // docs/arithmetic.md section 12: x = [[1, 2], [3, 4]]; 2-bit codes [[3, 0], [1, 2]], per-layer LUT [-2, -1, 1, 2]
+  // -> w = [[2, -2], [-1, 1]]; bias 5, s = 1, pad_top 1, pad_right 1; u8 output.
+  //   (0,0): -1*1 + 1*2 = 1;  +5 = 6 -> 3             (0,1): -1*2 = -2;  +5 = 3 -> 1.5
+  //   (1,0): 2 - 4 - 3 + 4 = -1;  +5 = 4 -> 2          (1,1): 2*2 - 1*4 = 0;  +5 = 5 -> 2.5
+  //   half_up [3, 2, 2, 3], half_even [3, 2, 2, 2], floor [3, 1, 2, 2]; 16 MACs.
+  ConvSpec s{.wshape = {1, 2, 2, 1}, .w = {3, 0, 1, 2}, .bits = 2, .lut = {-2, -1, 1, 2}, .bias = {5}, .shift = {1},
+             .clamp = {0, 255}, .win = Window{.pad_top = 1, .pad_right = 1}};
+  const Network net = conv_net(DType::U8, 2, 2, 1, DType::U8, s);
+  const Tensor x = tensor(DType::U8, {1, 2, 2, 1}, {1, 2, 3, 4});
+  const RunResult up = run_ref(net, x, arith(32, Rounding::HalfUp));
+  EXPECT_EQ(values(up.output), (V{3, 2, 2, 3}));
+  EXPECT_EQ(up.stats[0].macs, 16);
+  EXPECT_EQ(values(run_ref(net, x, arith(32, Rounding::HalfEven)).output), (V{3, 2, 2, 2}));
+  EXPECT_EQ(values(run_ref(net, x, arith(32, Rounding::Floor)).output), (V{3, 1, 2, 2}));
 }
 
 TEST(ConvGeometry, StrideInBothDimensions) {
