@@ -1,0 +1,121 @@
+// The ISA interpreter: the functional semantics of the ISA (docs/isa.md), with no timing.
+//
+// It executes each instruction whole, with the arithmetic of model/include/lutsim/model/arith.h, and stops with a
+// lutsim::Error naming the program counter (and layer) and printing the instruction on: an SRAM or DRAM access
+// outside its memory, an instruction illegal for the machine, a token underflow (program-order schedule), a
+// deadlock (decoupled schedules), a token queue overflow.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lutsim/firmware/isa.h"
+#include "lutsim/firmware/program.h"
+#include "lutsim/hw/config.h"
+#include "lutsim/model/tensor.h"
+
+namespace lutsim {
+
+// The order in which the interpreter runs the three queues (docs/isa.md section 5).
+enum class Schedule : std::uint8_t {
+  ProgramOrder,  // one instruction at a time in program order; a pop of an empty token queue is a token underflow
+  LoadFirst,     // decoupled: the load queue runs as far ahead as its tokens allow
+  ComputeFirst,  // decoupled: compute, then store, then load: consumers run as early as allowed
+};
+std::string_view schedule_name(Schedule s);  // "program_order", "load_first", "compute_first"
+
+// Counts of what the instructions did. Bytes are bytes moved through each memory's ports.
+struct IsaStats {
+  std::array<std::int64_t, isa::kNumOpcodes> insns{};  // instructions executed, by opcode
+  std::int64_t macs = 0;          // PE multiply-accumulates with an active weight, valid row and column
+  std::int64_t dram_read = 0;     // bytes read by LOAD
+  std::int64_t dram_write = 0;    // bytes written by STORE
+  std::int64_t act_read = 0;      // activation SRAM bytes read (GEMM rows, VEC operands, STORE)
+  std::int64_t act_write = 0;     // activation SRAM bytes written (LOAD incl. padding, PPU)
+  std::int64_t wgt_read = 0;      // weight SRAM bytes read (GEMM weight blocks)
+  std::int64_t wgt_write = 0;     // weight SRAM bytes written (LOAD)
+  std::int64_t param_read = 0;    // parameter SRAM bytes read (WCFG LUTs, PPU biases and shifts)
+  std::int64_t param_write = 0;   // parameter SRAM bytes written (LOAD)
+  std::int64_t acc_read = 0;      // accumulator SRAM bytes read (4 per lane)
+  std::int64_t acc_write = 0;     // accumulator SRAM bytes written (4 per lane)
+
+  std::int64_t instructions() const;
+  IsaStats& operator+=(const IsaStats& o);
+  bool operator==(const IsaStats&) const = default;
+};
+
+// The machine state: DRAM, the four SRAMs, the token counters and the weight-path state.
+class Machine {
+ public:
+  // Zero-filled memories of the config's sizes and a DRAM of dram_bytes.
+  Machine(const HwConfig& hw, std::uint64_t dram_bytes);
+  ~Machine();
+  Machine(Machine&&) noexcept;
+  Machine& operator=(Machine&&) noexcept;
+
+  const HwConfig& hw() const { return hw_; }
+  std::span<std::uint8_t> dram() { return {dram_.data(), dram_size_}; }
+  std::span<std::uint8_t> act() { return {act_.data(), static_cast<std::size_t>(act_size_)}; }
+  std::span<std::uint8_t> wgt() { return {wgt_.data(), static_cast<std::size_t>(wgt_size_)}; }
+  std::span<std::uint8_t> param() { return {param_.data(), static_cast<std::size_t>(param_size_)}; }
+  // Accumulator entries, entry e lane c at [e * C + c].
+  std::span<std::int32_t> acc() { return acc_; }
+  std::int64_t acc_entries() const { return acc_entries_; }
+  // Token counters: l2c, c2l, c2s, s2c.
+  std::array<int, 4> tokens() const { return tokens_; }
+
+  // Runs the instructions to completion. `layers`, when given, names the layer of a failing instruction and
+  // attributes statistics per layer (per_layer_stats()).
+  void run(std::span<const isa::Instruction> code, Schedule schedule = Schedule::ProgramOrder,
+           std::span<const LayerRange> layers = {});
+
+  const IsaStats& stats() const { return stats_; }
+  const std::vector<IsaStats>& per_layer_stats() const { return layer_stats_; }
+
+ private:
+  struct Ctx;
+  void exec(const isa::Instruction& in, IsaStats& st, const Ctx& ctx);
+  void exec_load(const isa::Load& l, IsaStats& st, const Ctx& ctx);
+  void exec_store(const isa::Store& s, IsaStats& st, const Ctx& ctx);
+  void exec_wcfg(const isa::Wcfg& w, IsaStats& st, const Ctx& ctx);
+  void exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx);
+  void exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx);
+  void exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx);
+
+  HwConfig hw_;
+  std::uint64_t dram_size_;
+  std::int64_t act_size_, wgt_size_, param_size_, acc_entries_;
+  std::vector<std::uint8_t> dram_, act_, wgt_, param_;  // each with slack past its size for vector over-reads
+  std::vector<std::int32_t> acc_;
+  std::array<int, 4> tokens_{};
+  // Weight-path state (WCFG).
+  int wmode_ = 0, wbits_ = 8;
+  std::vector<std::int8_t> luts_;  // C x 16
+  std::int64_t in_group_ = 0, out_group_ = 0, out_offset_ = 0;
+  struct Scratch;  // decoded-weight cache and kernel buffers (interpreter.cc)
+  std::unique_ptr<Scratch> scratch_;
+  IsaStats stats_;
+  std::vector<IsaStats> layer_stats_;
+};
+
+struct IsaOptions {
+  Schedule schedule = Schedule::ProgramOrder;
+  bool keep_values = false;  // return every value's tensor (read from its DRAM region after the run)
+};
+
+struct IsaResult {
+  Tensor output;                      // [N, h, w, c] of the output value's dtype
+  std::vector<Tensor> values;         // by value id when keep_values, else empty
+  IsaStats stats;                     // summed over the batch
+  std::vector<IsaStats> layer_stats;  // by layer index, summed over the batch
+};
+
+// Runs the program on each image of `input` ([N, h, w, c] of the input value's dtype and shape): loads the memory
+// image, writes the image into the input region, runs, reads the output region. Throws lutsim::Error.
+IsaResult interpret(const Program& p, const Tensor& input, const IsaOptions& opt = {});
+
+}  // namespace lutsim

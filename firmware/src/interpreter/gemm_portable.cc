@@ -1,0 +1,34 @@
+// The portable GEMM kernel: plain loops, exact modulo 2^32.
+#include <cstring>
+
+#include "gemm_kernel.h"
+
+namespace lutsim::interp {
+
+void gemm_portable(const GemmWork& g, const std::uint8_t* act, std::int32_t* sums) {
+  const int L = g.ngroups * 16;
+  const std::size_t P = g.pix_base.size();
+  std::vector<std::uint32_t> s(static_cast<std::size_t>(L));
+  for (std::size_t p = 0; p < P; ++p) {
+    std::fill(s.begin(), s.end(), 0u);
+    for (int b = 0; b < g.nblocks; ++b) {
+      const std::uint8_t* xb = act + g.pix_base[p] + g.blk_off[static_cast<std::size_t>(b)];
+      const int nq = g.blk_rows4[static_cast<std::size_t>(b)] / 4;
+      for (int q = 0; q < nq; ++q) {
+        std::int32_t x[4];
+        for (int k = 0; k < 4; ++k)
+          x[k] = g.act_signed ? static_cast<std::int8_t>(xb[4 * q + k]) : static_cast<std::int32_t>(xb[4 * q + k]);
+        if ((x[0] | x[1] | x[2] | x[3]) == 0) continue;
+        for (int grp = 0; grp < g.ngroups; ++grp) {
+          const std::int8_t* w = &g.w[((static_cast<std::size_t>(b) * g.ngroups + grp) * g.quads + q) * 64];
+          std::uint32_t* sg = s.data() + grp * 16;
+          for (int l = 0; l < 16; ++l)
+            sg[l] += static_cast<std::uint32_t>(x[0] * w[4 * l] + x[1] * w[4 * l + 1] + x[2] * w[4 * l + 2] + x[3] * w[4 * l + 3]);
+        }
+      }
+    }
+    std::memcpy(sums + p * static_cast<std::size_t>(L), s.data(), sizeof(std::int32_t) * static_cast<std::size_t>(L));
+  }
+}
+
+}  // namespace lutsim::interp

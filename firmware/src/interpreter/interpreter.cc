@@ -1,0 +1,573 @@
+// The ISA interpreter: scheduling of the three queues with their tokens, and the functional semantics of each
+// instruction (docs/isa.md section 3), with the arithmetic of arith.h.
+#include "lutsim/firmware/interpreter.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <limits>
+
+#include "gemm_kernel.h"
+#include "lutsim/model/arith.h"
+#include "lutsim/model/error.h"
+
+namespace lutsim {
+
+static_assert(std::endian::native == std::endian::little, "the memory images are little-endian");
+
+namespace {
+
+constexpr std::size_t kSlack = 256;  // readable bytes past each memory, for the vector kernels' over-reads
+
+enum Token { kL2C = 0, kC2L = 1, kC2S = 2, kS2C = 3 };
+constexpr const char* kTokenName[4] = {"l2c (load to compute)", "c2l (compute to load)", "c2s (compute to store)",
+                                       "s2c (store to compute)"};
+
+// The token queue an instruction's flag refers to, or -1 when the flag is illegal for its queue.
+int pop_prev_token(isa::Queue q) { return q == isa::Queue::Compute ? kL2C : q == isa::Queue::Store ? kC2S : -1; }
+int pop_next_token(isa::Queue q) { return q == isa::Queue::Load ? kC2L : q == isa::Queue::Compute ? kS2C : -1; }
+int push_prev_token(isa::Queue q) { return q == isa::Queue::Compute ? kC2L : q == isa::Queue::Store ? kS2C : -1; }
+int push_next_token(isa::Queue q) { return q == isa::Queue::Load ? kL2C : q == isa::Queue::Compute ? kC2S : -1; }
+
+struct Flags {
+  int pops[2] = {-1, -1};
+  int pushes[2] = {-1, -1};
+};
+Flags token_flags(const isa::Instruction& in) {
+  const isa::Queue q = isa::queue_of(in);
+  Flags f;
+  if (in.deps.pop_prev) f.pops[0] = pop_prev_token(q);
+  if (in.deps.pop_next) f.pops[1] = pop_next_token(q);
+  if (in.deps.push_prev) f.pushes[0] = push_prev_token(q);
+  if (in.deps.push_next) f.pushes[1] = push_next_token(q);
+  return f;
+}
+
+std::string range_str(std::int64_t lo, std::int64_t hi) {
+  return "[" + std::to_string(lo) + ", " + std::to_string(hi) + ")";
+}
+
+}  // namespace
+
+// Weights decoded by one GEMM, reused by later GEMMs over the same weight SRAM bytes with the same weight-path
+// state (dropped when a LOAD writes those bytes).
+struct WeightCache {
+  std::int64_t wgt_addr = 0, span = 0, taps = 0, n_cols = 0, in_offset = 0;
+  int wmode = 0, wbits = 0;
+  std::int64_t in_group = 0, out_group = 0, out_offset = 0;
+  std::vector<std::int8_t> luts;
+  std::int64_t lo = 0, hi = 0;  // weight SRAM bytes read
+  std::vector<std::int8_t> w;
+  std::vector<std::int32_t> wsum;
+  std::int64_t active = 0;      // unmasked PEs with a valid row and column, summed over the blocks
+};
+
+struct Machine::Scratch {
+  std::vector<WeightCache> wcache;
+  interp::GemmWork gemm;
+  std::vector<std::int32_t> sums;
+  std::vector<std::int64_t> vec;
+};
+
+std::string_view schedule_name(Schedule s) {
+  switch (s) {
+    case Schedule::ProgramOrder: return "program_order";
+    case Schedule::LoadFirst: return "load_first";
+    case Schedule::ComputeFirst: return "compute_first";
+  }
+  return "?";
+}
+
+std::int64_t IsaStats::instructions() const {
+  std::int64_t n = 0;
+  for (std::int64_t v : insns) n += v;
+  return n;
+}
+
+IsaStats& IsaStats::operator+=(const IsaStats& o) {
+  for (std::size_t i = 0; i < insns.size(); ++i) insns[i] += o.insns[i];
+  macs += o.macs;
+  dram_read += o.dram_read;
+  dram_write += o.dram_write;
+  act_read += o.act_read;
+  act_write += o.act_write;
+  wgt_read += o.wgt_read;
+  wgt_write += o.wgt_write;
+  param_read += o.param_read;
+  param_write += o.param_write;
+  acc_read += o.acc_read;
+  acc_write += o.acc_write;
+  return *this;
+}
+
+// The context of the instruction being executed, for error messages.
+struct Machine::Ctx {
+  std::uint32_t pc = 0;
+  const isa::Instruction* in = nullptr;
+  const LayerRange* layer = nullptr;
+
+  [[noreturn]] void fail(const std::string& msg) const {
+    std::string where = "pc " + std::to_string(pc);
+    if (layer) where += " (layer '" + layer->name + "')";
+    throw Error(where + ": " + msg + "\n  " + std::to_string(pc) + ": " + isa::to_string(*in));
+  }
+  // Checks that [lo, hi) lies inside a memory of `size` bytes (or entries).
+  void range(const char* mem, const char* access, std::int64_t lo, std::int64_t hi, std::int64_t size) const {
+    if (lo < 0 || hi > size)
+      fail(std::string(mem) + " " + access + " " + range_str(lo, hi) + " is outside the " + mem + " " + range_str(0, size));
+  }
+};
+
+Machine::Machine(const HwConfig& hw, std::uint64_t dram_bytes)
+    : hw_(hw),
+      dram_size_(dram_bytes),
+      act_size_(hw.act_sram_bytes),
+      wgt_size_(hw.weight_sram_bytes),
+      param_size_(hw.param_sram_bytes),
+      acc_entries_(hw.acc_sram_bytes / (4 * std::int64_t{hw.cols})),
+      dram_(dram_bytes + kSlack, 0),
+      act_(static_cast<std::size_t>(act_size_) + kSlack, 0),
+      wgt_(static_cast<std::size_t>(wgt_size_) + kSlack, 0),
+      param_(static_cast<std::size_t>(param_size_) + kSlack, 0),
+      acc_(static_cast<std::size_t>(acc_entries_ * hw.cols), 0),
+      luts_(static_cast<std::size_t>(hw.cols) * isa::kLutEntriesMax, 0),
+      scratch_(std::make_unique<Scratch>()) {}
+
+Machine::~Machine() = default;
+Machine::Machine(Machine&&) noexcept = default;
+Machine& Machine::operator=(Machine&&) noexcept = default;
+
+void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std::span<const LayerRange> layers) {
+  stats_ = IsaStats{};
+  layer_stats_.assign(layers.size(), IsaStats{});
+  std::vector<int> layer_of(code.size(), -1);
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    for (std::uint32_t pc = layers[i].first; pc < layers[i].end && pc < code.size(); ++pc) layer_of[pc] = static_cast<int>(i);
+
+  auto ctx_of = [&](std::uint32_t pc) {
+    Ctx c;
+    c.pc = pc;
+    c.in = &code[pc];
+    const int li = layer_of[pc];
+    c.layer = li >= 0 ? &layers[static_cast<std::size_t>(li)] : nullptr;
+    return c;
+  };
+  auto execute = [&](std::uint32_t pc) {
+    const Ctx c = ctx_of(pc);
+    const isa::Instruction& in = code[pc];
+    std::string e = isa::check(in);
+    if (e.empty()) e = isa::check(in, hw_);
+    if (!e.empty()) c.fail("illegal instruction: " + e);
+    const Flags f = token_flags(in);
+    for (int t : f.pops) if (t >= 0) --tokens_[static_cast<std::size_t>(t)];
+    const int li = layer_of[pc];
+    IsaStats& st = li >= 0 ? layer_stats_[static_cast<std::size_t>(li)] : stats_;
+    exec(in, st, c);
+    for (int t : f.pushes) if (t >= 0) ++tokens_[static_cast<std::size_t>(t)];
+  };
+
+  if (schedule == Schedule::ProgramOrder) {
+    for (std::uint32_t pc = 0; pc < code.size(); ++pc) {
+      const Flags f = token_flags(code[pc]);
+      for (int t : f.pops)
+        if (t >= 0 && tokens_[static_cast<std::size_t>(t)] == 0)
+          ctx_of(pc).fail(std::string("token underflow: pops ") + kTokenName[t] +
+                          ", but no token was pushed before it in program order");
+      for (int t : f.pushes)
+        if (t >= 0 && tokens_[static_cast<std::size_t>(t)] >= isa::kTokenMax)
+          ctx_of(pc).fail(std::string("token overflow: pushes ") + kTokenName[t] + ", which already holds " +
+                          std::to_string(isa::kTokenMax) + " tokens (the pusher would wait forever)");
+      execute(pc);
+    }
+  } else {
+    std::vector<std::uint32_t> q[isa::kNumQueues];
+    for (std::uint32_t pc = 0; pc < code.size(); ++pc) q[static_cast<int>(isa::queue_of(code[pc]))].push_back(pc);
+    std::size_t head[isa::kNumQueues] = {0, 0, 0};
+    const int order_load[3] = {0, 2, 1}, order_compute[3] = {1, 2, 0};
+    const int* order = schedule == Schedule::LoadFirst ? order_load : order_compute;
+    auto can_start = [&](std::uint32_t pc) {
+      const Flags f = token_flags(code[pc]);
+      for (int t : f.pops) if (t >= 0 && tokens_[static_cast<std::size_t>(t)] == 0) return false;
+      for (int t : f.pushes) if (t >= 0 && tokens_[static_cast<std::size_t>(t)] >= isa::kTokenMax) return false;
+      return true;
+    };
+    for (;;) {
+      int pick = -1;
+      for (int k = 0; k < 3 && pick < 0; ++k) {
+        const int qi = order[k];
+        if (head[qi] < q[qi].size() && can_start(q[qi][head[qi]])) pick = qi;
+      }
+      if (pick < 0) break;
+      execute(q[pick][head[pick]++]);
+    }
+    if (head[0] < q[0].size() || head[1] < q[1].size() || head[2] < q[2].size()) {
+      std::string msg = "deadlock: no queue can proceed (tokens l2c=" + std::to_string(tokens_[0]) +
+                        " c2l=" + std::to_string(tokens_[1]) + " c2s=" + std::to_string(tokens_[2]) +
+                        " s2c=" + std::to_string(tokens_[3]) + ")";
+      std::uint32_t first = static_cast<std::uint32_t>(code.size());
+      for (int qi = 0; qi < 3; ++qi) {
+        msg += "\n  " + std::string(isa::queue_name(static_cast<isa::Queue>(qi))) + " queue: ";
+        if (head[qi] < q[qi].size()) {
+          const std::uint32_t pc = q[qi][head[qi]];
+          first = std::min(first, pc);
+          msg += "waiting at pc " + std::to_string(pc) + ": " + isa::to_string(code[pc]);
+        } else {
+          msg += "done";
+        }
+      }
+      const Ctx c = ctx_of(first);
+      std::string where = "pc " + std::to_string(first);
+      if (c.layer) where += " (layer '" + c.layer->name + "')";
+      throw Error(where + ": " + msg);
+    }
+  }
+  for (const IsaStats& s : layer_stats_) stats_ += s;
+}
+
+void Machine::exec(const isa::Instruction& in, IsaStats& st, const Ctx& ctx) {
+  ++st.insns[static_cast<std::size_t>(in.opcode())];
+  switch (in.opcode()) {
+    case isa::Opcode::Sync: return;
+    case isa::Opcode::Load: return exec_load(std::get<isa::Load>(in.body), st, ctx);
+    case isa::Opcode::Store: return exec_store(std::get<isa::Store>(in.body), st, ctx);
+    case isa::Opcode::Wcfg: return exec_wcfg(std::get<isa::Wcfg>(in.body), st, ctx);
+    case isa::Opcode::Gemm: return exec_gemm(std::get<isa::Gemm>(in.body), st, ctx);
+    case isa::Opcode::Vec: return exec_vec(std::get<isa::Vec>(in.body), st, ctx);
+    case isa::Opcode::Ppu: return exec_ppu(std::get<isa::Ppu>(in.body), st, ctx);
+  }
+}
+
+void Machine::exec_load(const isa::Load& l, IsaStats& st, const Ctx& ctx) {
+  const std::int64_t X = l.x_size, Y = l.y_size + l.pad_left + l.pad_right, Z = l.z_size + l.pad_top + l.pad_bottom;
+  std::uint8_t* mem;
+  std::int64_t size;
+  const char* name;
+  std::int64_t* counter;
+  switch (static_cast<isa::Buffer>(l.buf)) {
+    case isa::Buffer::Act: mem = act_.data(); size = act_size_; name = "activation SRAM"; counter = &st.act_write; break;
+    case isa::Buffer::Wgt: mem = wgt_.data(); size = wgt_size_; name = "weight SRAM"; counter = &st.wgt_write; break;
+    default: mem = param_.data(); size = param_size_; name = "parameter SRAM"; counter = &st.param_write; break;
+  }
+  ctx.range(name, "write", l.sram_addr, l.sram_addr + Z * Y * X, size);
+  if (l.y_size > 0 && l.z_size > 0)
+    ctx.range("DRAM", "read", l.dram_addr, l.dram_addr + (l.z_size - 1) * l.z_stride + (l.y_size - 1) * l.y_stride + X,
+              static_cast<std::int64_t>(dram_size_));
+  if (l.buf == static_cast<std::int64_t>(isa::Buffer::Wgt)) {
+    // Decoded weights cached from the overwritten bytes are stale.
+    const std::int64_t lo = l.sram_addr, hi = l.sram_addr + Z * Y * X;
+    std::erase_if(scratch_->wcache, [&](const WeightCache& w) { return w.lo < hi && lo < w.hi; });
+  }
+  std::uint8_t* dst = mem + l.sram_addr;
+  const std::uint8_t pad = static_cast<std::uint8_t>(l.pad_value);
+  const std::int64_t row = Y * X;
+  for (std::int64_t z = 0; z < Z; ++z, dst += row) {
+    const std::int64_t zz = z - l.pad_top;
+    if (zz < 0 || zz >= l.z_size) {
+      std::memset(dst, pad, static_cast<std::size_t>(row));
+      continue;
+    }
+    if (l.pad_left) std::memset(dst, pad, static_cast<std::size_t>(l.pad_left * X));
+    if (l.pad_right) std::memset(dst + (l.pad_left + l.y_size) * X, pad, static_cast<std::size_t>(l.pad_right * X));
+    const std::uint8_t* src = dram_.data() + l.dram_addr + zz * l.z_stride;
+    std::uint8_t* d = dst + l.pad_left * X;
+    if (l.y_stride == X) {
+      std::memcpy(d, src, static_cast<std::size_t>(l.y_size * X));
+    } else {
+      for (std::int64_t y = 0; y < l.y_size; ++y) std::memcpy(d + y * X, src + y * l.y_stride, static_cast<std::size_t>(X));
+    }
+  }
+  st.dram_read += l.y_size * l.z_size * X;
+  *counter += Z * Y * X;
+}
+
+void Machine::exec_store(const isa::Store& s, IsaStats& st, const Ctx& ctx) {
+  const std::int64_t X = s.x_size, n = s.x_size * s.y_size * s.z_size;
+  ctx.range("activation SRAM", "read", s.sram_addr, s.sram_addr + n, act_size_);
+  ctx.range("DRAM", "write", s.dram_addr, s.dram_addr + (s.z_size - 1) * s.z_stride + (s.y_size - 1) * s.y_stride + X,
+            static_cast<std::int64_t>(dram_size_));
+  const std::uint8_t* src = act_.data() + s.sram_addr;
+  for (std::int64_t z = 0; z < s.z_size; ++z) {
+    std::uint8_t* d = dram_.data() + s.dram_addr + z * s.z_stride;
+    if (s.y_stride == X) {
+      std::memcpy(d, src, static_cast<std::size_t>(s.y_size * X));
+      src += s.y_size * X;
+    } else {
+      for (std::int64_t y = 0; y < s.y_size; ++y, src += X) std::memcpy(d + y * s.y_stride, src, static_cast<std::size_t>(X));
+    }
+  }
+  st.act_read += n;
+  st.dram_write += n;
+}
+
+void Machine::exec_wcfg(const isa::Wcfg& w, IsaStats& st, const Ctx& ctx) {
+  const int C = hw_.cols;
+  const std::int64_t n = std::int64_t{1} << (w.bits == 8 ? 0 : w.bits);
+  wmode_ = static_cast<int>(w.mode);
+  wbits_ = static_cast<int>(w.bits);
+  in_group_ = w.in_group;
+  out_group_ = w.out_group;
+  out_offset_ = w.out_offset;
+  std::fill(luts_.begin(), luts_.end(), std::int8_t{0});
+  if (w.mode == static_cast<std::int64_t>(isa::WeightMode::PerLayer)) {
+    ctx.range("parameter SRAM", "read", w.lut_addr, w.lut_addr + n, param_size_);
+    for (int c = 0; c < C; ++c)
+      std::memcpy(&luts_[static_cast<std::size_t>(c) * isa::kLutEntriesMax], &param_[static_cast<std::size_t>(w.lut_addr)],
+                  static_cast<std::size_t>(n));
+    st.param_read += n;
+  } else if (w.mode == static_cast<std::int64_t>(isa::WeightMode::PerChannel)) {
+    ctx.range("parameter SRAM", "read", w.lut_addr, w.lut_addr + C * n, param_size_);
+    for (int c = 0; c < C; ++c)
+      std::memcpy(&luts_[static_cast<std::size_t>(c) * isa::kLutEntriesMax], &param_[static_cast<std::size_t>(w.lut_addr + c * n)],
+                  static_cast<std::size_t>(n));
+    st.param_read += C * n;
+  }
+}
+
+void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
+  const int R = hw_.rows, C = hw_.cols;
+  const std::int64_t nch = (g.span + R - 1) / R;
+  const std::int64_t nblocks = g.taps_y * g.taps_x * nch;
+  const std::int64_t wrow = (std::int64_t{C} * wbits_ + 7) / 8, wblk = R * wrow;
+  const std::int64_t P = g.out_h * g.out_w;
+  ctx.range("activation SRAM", "read", g.act_addr,
+            g.act_addr + ((g.out_h - 1) * g.stride_y + (g.taps_y - 1) * g.dil_y) * g.row_stride +
+                ((g.out_w - 1) * g.stride_x + (g.taps_x - 1) * g.dil_x) * g.pix_stride + g.span,
+            act_size_);
+  ctx.range("weight SRAM", "read", g.wgt_addr, g.wgt_addr + nblocks * wblk, wgt_size_);
+  ctx.range("accumulator SRAM", "entries", g.acc_addr, g.acc_addr + P, acc_entries_);
+
+  interp::GemmWork& w = scratch_->gemm;
+  w.R = R;
+  w.C = C;
+  w.n_cols = static_cast<int>(g.n_cols);
+  w.ngroups = static_cast<int>((g.n_cols + 15) / 16);
+  w.act_signed = g.act_signed != 0;
+  w.nblocks = static_cast<int>(nblocks);
+  w.quads = (R + 3) / 4;
+  w.blk_off.resize(static_cast<std::size_t>(nblocks));
+  w.blk_rows4.resize(static_cast<std::size_t>(nblocks));
+  std::int64_t rows_total = 0;
+  for (std::int64_t ty = 0, b = 0; ty < g.taps_y; ++ty)
+    for (std::int64_t tx = 0; tx < g.taps_x; ++tx)
+      for (std::int64_t k = 0; k < nch; ++k, ++b) {
+        const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
+        w.blk_off[static_cast<std::size_t>(b)] = ty * g.dil_y * g.row_stride + tx * g.dil_x * g.pix_stride + k * R;
+        w.blk_rows4[static_cast<std::size_t>(b)] = static_cast<int>((rows + 3) / 4 * 4);
+        rows_total += rows;
+      }
+  w.pix_base.resize(static_cast<std::size_t>(P));
+  for (std::int64_t oy = 0, p = 0; oy < g.out_h; ++oy)
+    for (std::int64_t ox = 0; ox < g.out_w; ++ox, ++p)
+      w.pix_base[static_cast<std::size_t>(p)] = g.act_addr + oy * g.stride_y * g.row_stride + ox * g.stride_x * g.pix_stride;
+
+  // Decoded weights: from the cache when the same weights were decoded with the same weight-path state.
+  const WeightCache* hit = nullptr;
+  for (const WeightCache& c : scratch_->wcache)
+    if (c.wgt_addr == g.wgt_addr && c.span == g.span && c.taps == g.taps_y * g.taps_x && c.n_cols == g.n_cols &&
+        c.in_offset == g.in_offset && c.wmode == wmode_ && c.wbits == wbits_ && c.in_group == in_group_ &&
+        c.out_group == out_group_ && c.out_offset == out_offset_ && c.luts == luts_) {
+      hit = &c;
+      break;
+    }
+  if (!hit) {
+    WeightCache c;
+    c.wgt_addr = g.wgt_addr;
+    c.span = g.span;
+    c.taps = g.taps_y * g.taps_x;
+    c.n_cols = g.n_cols;
+    c.in_offset = g.in_offset;
+    c.wmode = wmode_;
+    c.wbits = wbits_;
+    c.in_group = in_group_;
+    c.out_group = out_group_;
+    c.out_offset = out_offset_;
+    c.luts = luts_;
+    c.lo = g.wgt_addr;
+    c.hi = g.wgt_addr + nblocks * wblk;
+    c.w.assign(static_cast<std::size_t>(nblocks * w.ngroups * w.quads * 64), 0);
+    c.wsum.assign(static_cast<std::size_t>(w.ngroups * 16), 0);
+    const bool raw = wmode_ == static_cast<int>(isa::WeightMode::Raw);
+    const int b = wbits_;
+    const unsigned cmask = (1u << b) - 1u;
+    for (std::int64_t blk = 0; blk < nblocks; ++blk) {
+      const std::int64_t k = blk % nch;
+      const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
+      const std::uint8_t* base = wgt_.data() + g.wgt_addr + blk * wblk;
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::uint8_t* row = base + r * wrow;
+        const std::int64_t in_grp = in_group_ > 0 ? (g.in_offset + k * R + r) / in_group_ : 0;
+        for (std::int64_t col = 0; col < g.n_cols; ++col) {
+          if (in_group_ > 0 && in_grp != (out_offset_ + col) / out_group_) continue;
+          const std::int64_t bit = col * b;
+          unsigned code = row[bit / 8];
+          if (bit % 8 + b > 8) code |= unsigned{row[bit / 8 + 1]} << 8;
+          code = (code >> (bit % 8)) & cmask;
+          const std::int8_t wv = raw ? static_cast<std::int8_t>(code) : luts_[static_cast<std::size_t>(col) * isa::kLutEntriesMax + code];
+          c.w[static_cast<std::size_t>(((blk * w.ngroups + col / 16) * w.quads + r / 4) * 64 + (col % 16) * 4 + r % 4)] = wv;
+          c.wsum[static_cast<std::size_t>(col)] += 128 * wv;
+          ++c.active;
+        }
+      }
+    }
+    if (scratch_->wcache.size() >= 256) scratch_->wcache.clear();
+    scratch_->wcache.push_back(std::move(c));
+    hit = &scratch_->wcache.back();
+  }
+  w.w = hit->w;  // a copy keeps GemmWork self-contained; the kernels dominate the time
+  w.wsum = hit->wsum;
+  const std::int64_t active = hit->active;
+
+  const int L = w.ngroups * 16;
+  std::vector<std::int32_t>& sums = scratch_->sums;
+  sums.resize(static_cast<std::size_t>(P * L));
+  if (interp::have_vnni()) interp::gemm_vnni(w, act_.data(), sums.data());
+  else interp::gemm_portable(w, act_.data(), sums.data());
+
+  const int A = hw_.acc_bits;
+  for (std::int64_t p = 0; p < P; ++p) {
+    std::int32_t* a = acc_.data() + (g.acc_addr + p) * C;
+    const std::int32_t* s = sums.data() + p * L;
+    for (std::int64_t c = 0; c < g.n_cols; ++c) {
+      const std::uint32_t v = (g.accumulate ? static_cast<std::uint32_t>(a[c]) : 0u) + static_cast<std::uint32_t>(s[c]);
+      a[c] = static_cast<std::int32_t>(wrap(static_cast<std::int32_t>(v), A));
+    }
+  }
+  st.macs += P * active;
+  st.act_read += P * rows_total;
+  st.wgt_read += nblocks * wblk;
+  st.acc_read += P * g.n_cols * 4 * (nblocks - (g.accumulate ? 0 : 1));
+  st.acc_write += P * g.n_cols * 4 * nblocks;
+}
+
+void Machine::exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx) {
+  const int C = hw_.cols;
+  const std::int64_t P = v.out_h * v.out_w, taps = v.taps_y * v.taps_x, n = v.n_lanes;
+  const std::int64_t extent = ((v.out_h - 1) * v.stride_y + (v.taps_y - 1) * v.dil_y) * v.row_stride +
+                              ((v.out_w - 1) * v.stride_x + (v.taps_x - 1) * v.dil_x) * v.pix_stride + n;
+  const isa::VecOp op = static_cast<isa::VecOp>(v.op);
+  ctx.range("activation SRAM", "read", v.act_addr, v.act_addr + extent, act_size_);
+  if (op == isa::VecOp::Add) ctx.range("activation SRAM", "read", v.act_addr_b, v.act_addr_b + extent, act_size_);
+  ctx.range("accumulator SRAM", "entries", v.acc_addr, v.acc_addr + P, acc_entries_);
+  scratch_->vec.resize(static_cast<std::size_t>(n));
+  std::int64_t* m = scratch_->vec.data();
+  auto val = [](const std::uint8_t* p, bool sgn) -> std::int64_t {
+    return sgn ? std::int64_t{static_cast<std::int8_t>(*p)} : std::int64_t{*p};
+  };
+  const bool sa = v.a_signed != 0, sb = v.b_signed != 0;
+  for (std::int64_t oy = 0, p = 0; oy < v.out_h; ++oy)
+    for (std::int64_t ox = 0; ox < v.out_w; ++ox, ++p) {
+      const std::int64_t base = oy * v.stride_y * v.row_stride + ox * v.stride_x * v.pix_stride;
+      std::int32_t* a = acc_.data() + (v.acc_addr + p) * C;
+      if (op == isa::VecOp::Add) {
+        const std::uint8_t* xa = act_.data() + v.act_addr + base;
+        const std::uint8_t* xb = act_.data() + v.act_addr_b + base;
+        for (std::int64_t l = 0; l < n; ++l) m[l] = (val(xa + l, sa) << v.la) + (val(xb + l, sb) << v.lb);
+      } else {
+        const bool is_max = op == isa::VecOp::Max;
+        for (std::int64_t l = 0; l < n; ++l) m[l] = is_max ? std::numeric_limits<std::int64_t>::min() : 0;
+        for (std::int64_t ty = 0; ty < v.taps_y; ++ty)
+          for (std::int64_t tx = 0; tx < v.taps_x; ++tx) {
+            const std::uint8_t* x = act_.data() + v.act_addr + base + ty * v.dil_y * v.row_stride + tx * v.dil_x * v.pix_stride;
+            if (is_max) {
+              for (std::int64_t l = 0; l < n; ++l) m[l] = std::max(m[l], val(x + l, sa));
+            } else if (sa) {
+              for (std::int64_t l = 0; l < n; ++l) m[l] += static_cast<std::int8_t>(x[l]);
+            } else {
+              for (std::int64_t l = 0; l < n; ++l) m[l] += x[l];
+            }
+          }
+      }
+      for (std::int64_t l = 0; l < n; ++l) {
+        std::int64_t r = m[l];
+        if (v.accumulate) r = op == isa::VecOp::Max ? std::max<std::int64_t>(a[l], r) : std::int64_t{a[l]} + r;
+        a[l] = static_cast<std::int32_t>(wrap(r, 32));
+      }
+    }
+  st.act_read += P * taps * n * (op == isa::VecOp::Add ? 2 : 1);
+  st.acc_read += v.accumulate ? P * n * 4 : 0;
+  st.acc_write += P * n * 4;
+}
+
+void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
+  const int C = hw_.cols, A = hw_.acc_bits;
+  const std::int64_t es = p.out_s32 ? 4 : 1;
+  ctx.range("accumulator SRAM", "entries", p.acc_addr, p.acc_addr + p.n_pix, acc_entries_);
+  ctx.range("activation SRAM", "write", p.out_addr, p.out_addr + (p.n_pix - 1) * p.out_stride + p.n_cols * es, act_size_);
+  std::int64_t bias[256] = {}, shift[256] = {};
+  if (p.bias_en) {
+    ctx.range("parameter SRAM", "read", p.bias_addr, p.bias_addr + 4 * p.n_cols, param_size_);
+    for (std::int64_t c = 0; c < p.n_cols; ++c) {
+      std::int32_t b;
+      std::memcpy(&b, &param_[static_cast<std::size_t>(p.bias_addr + 4 * c)], 4);
+      bias[c] = b;
+    }
+    st.param_read += 4 * p.n_cols;
+  }
+  const bool pc_shift = p.shift_per_channel && !p.out_s32;
+  if (pc_shift) {
+    ctx.range("parameter SRAM", "read", p.shift_addr, p.shift_addr + p.n_cols, param_size_);
+    for (std::int64_t c = 0; c < p.n_cols; ++c) {
+      shift[c] = static_cast<std::int8_t>(param_[static_cast<std::size_t>(p.shift_addr + c)]);
+      if (shift[c] < kMinShift || shift[c] > kMaxShift)
+        ctx.fail("per-channel shift of lane " + std::to_string(c) + " (parameter SRAM byte " + std::to_string(p.shift_addr + c) +
+                 ") is " + std::to_string(shift[c]) + ", outside [" + std::to_string(kMinShift) + ", " + std::to_string(kMaxShift) + "]");
+    }
+    st.param_read += p.n_cols;
+  } else {
+    for (std::int64_t c = 0; c < p.n_cols; ++c) shift[c] = p.shift_imm;
+  }
+  const Rounding rnd = hw_.rounding;
+  for (std::int64_t i = 0; i < p.n_pix; ++i) {
+    const std::int32_t* a = acc_.data() + (p.acc_addr + i) * C;
+    std::uint8_t* out = act_.data() + p.out_addr + i * p.out_stride;
+    for (std::int64_t c = 0; c < p.n_cols; ++c) {
+      std::int64_t v = a[c];
+      if (p.bias_en) v += bias[c];
+      if (p.wrap_en) v = wrap(v, A);
+      if (p.out_s32) {
+        const auto u = static_cast<std::uint32_t>(static_cast<std::int32_t>(wrap(v, 32)));
+        std::memcpy(out + 4 * c, &u, 4);
+      } else {
+        const std::int64_t y = clamp(rshift_round(v, static_cast<int>(shift[c]), rnd), p.act_min, p.act_max);
+        out[c] = static_cast<std::uint8_t>(y);
+      }
+    }
+  }
+  st.acc_read += p.n_pix * p.n_cols * 4;
+  st.act_write += p.n_pix * p.n_cols * es;
+}
+
+IsaResult interpret(const Program& p, const Tensor& input, const IsaOptions& opt) {
+  const ValueRegion& iv = p.values.at(static_cast<std::size_t>(p.input));
+  if (input.dtype() != iv.dtype || input.rank() != 4 || input.dim(0) < 1 || input.dim(1) != iv.h || input.dim(2) != iv.w ||
+      input.dim(3) != iv.c)
+    throw Error("input is " + std::string(dtype_name(input.dtype())) + " " + shape_str(input.shape()) + ", program for '" +
+                p.network + "' expects " + std::string(dtype_name(iv.dtype)) + " [N, " + std::to_string(iv.h) + ", " +
+                std::to_string(iv.w) + ", " + std::to_string(iv.c) + "]");
+  const std::int64_t N = input.dim(0);
+  const ValueRegion& ov = p.values.at(static_cast<std::size_t>(p.output));
+  IsaResult res;
+  res.output = Tensor(ov.dtype, {N, ov.h, ov.w, ov.c}, ov.exponent);
+  if (opt.keep_values)
+    for (const ValueRegion& v : p.values) res.values.emplace_back(v.dtype, Shape{N, v.h, v.w, v.c}, v.exponent);
+  res.layer_stats.assign(p.layers.size(), IsaStats{});
+  Machine m(p.hw, p.dram_bytes);
+  for (std::int64_t n = 0; n < N; ++n) {
+    auto dram = m.dram();
+    std::fill(dram.begin(), dram.end(), std::uint8_t{0});
+    std::copy(p.dram_init.begin(), p.dram_init.end(), dram.begin());
+    std::memcpy(dram.data() + iv.addr, input.raw() + n * static_cast<std::int64_t>(iv.bytes()), iv.bytes());
+    m.run(p.code, opt.schedule, p.layers);
+    std::memcpy(res.output.raw() + n * static_cast<std::int64_t>(ov.bytes()), dram.data() + ov.addr, ov.bytes());
+    if (opt.keep_values)
+      for (std::size_t id = 0; id < p.values.size(); ++id) {
+        const ValueRegion& v = p.values[id];
+        std::memcpy(res.values[id].raw() + n * static_cast<std::int64_t>(v.bytes()), dram.data() + v.addr, v.bytes());
+      }
+    res.stats += m.stats();
+    for (std::size_t i = 0; i < p.layers.size(); ++i) res.layer_stats[i] += m.per_layer_stats()[i];
+  }
+  return res;
+}
+
+}  // namespace lutsim
