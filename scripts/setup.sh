@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libzip-dev
   libsystemc-dev verilator yosys
   python3-numpy python3-torch
+  python3-onnx libonnx-dev libprotobuf-dev protobuf-compiler
 )
 # This machine kind ships Node.js and npm; Debian's npm (which conflicts with that Node) only where none is present.
 command -v npm >/dev/null || packages+=(nodejs npm)
