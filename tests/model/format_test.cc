@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lutsim/model/format.h"
+#include "lutsim/zoo/zoo.h"
 #include "test_networks.h"
 
 namespace lutsim {
@@ -144,6 +145,31 @@ TEST(NetworkFormat, RoundTripsEveryConvOption) {
               }
   // conv2d: 9 weight/LUT combinations x 2 input dtypes x 5 output/shift combinations x 2 groups; dense: groups 1.
   EXPECT_EQ(cases, 9 * 2 * 5 * 2 + 9 * 2 * 5);
+}
+
+TEST(NetworkFormat, RoundTripsZooNetworks) {
+  // Real architectures (reduced width and input size to keep the test quick), every weight/LUT/shift option.
+  for (zoo::Arch arch : {zoo::Arch::LeNet5, zoo::Arch::ResNet18, zoo::Arch::MobileNetV2}) {
+    for (int bits : {2, 4, 8}) {
+      zoo::ZooOptions opt;
+      opt.arch = arch;
+      opt.weight_bits = bits;
+      opt.lut_mode = bits == 2 ? LutMode::PerChannel : LutMode::PerLayer;
+      opt.shift_per_channel = bits == 4;
+      opt.logits = bits == 8 ? DType::S8 : DType::S32;
+      if (arch != zoo::Arch::LeNet5) {
+        opt.input_size = 32;
+        opt.width = 0.25;
+        opt.classes = 10;
+      }
+      const Network net = zoo::build(opt);
+      SCOPED_TRACE(net.name + " b=" + std::to_string(bits));
+      const Bytes b = serialize_network(net);
+      const Network back = parse_network(b, "zoo.npz");
+      testnet::expect_same_network(net, back);
+      EXPECT_EQ(serialize_network(back), b);
+    }
+  }
 }
 
 // A small network whose file is spelled out byte for byte: the schema in its canonical form.
@@ -576,6 +602,42 @@ TEST(NetworkFormat, AnyFlippedByteIsAnErrorOrTheSameNetwork) {
     }
   }
   EXPECT_GT(errors, static_cast<int>(2 * good.size()));  // most flips are caught
+}
+
+TEST(NetworkFormat, GraphWithAnyCharacterDeletedIsAnErrorOrValid) {
+  // Deleting one character of graph.json breaks the JSON, a name, a number or a key; every outcome must be a
+  // clean error or (for a deleted space or digit that leaves a valid graph) a network that validates.
+  Members m = members_of(tiny_net());
+  const std::string graph = graph_of(m);
+  int errors = 0;
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    std::string g = graph;
+    g.erase(i, 1);
+    set_member(m, "graph.json", to_bytes(g));
+    try {
+      validate(parse_network(serialize_zip(m), kWhat));
+    } catch (const Error& e) {
+      ++errors;
+      ASSERT_TRUE(std::string(e.what()).starts_with(kWhat + ": ")) << e.what();
+    }
+  }
+  EXPECT_GT(errors, static_cast<int>(graph.size() / 2));
+}
+
+TEST(NetworkFormat, RandomCorruptionsAreErrorsNeverCrashes) {
+  const Bytes good = serialize_network(testnet::all_ops_net());
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<std::size_t> pos(0, good.size() - 1);
+  std::uniform_int_distribution<int> byte(0, 255), count(1, 8);
+  for (int iter = 0; iter < 1000; ++iter) {
+    Bytes b = good;
+    for (int k = count(rng); k > 0; --k) b[pos(rng)] = static_cast<std::uint8_t>(byte(rng));
+    try {
+      parse_network(b, kWhat);
+    } catch (const Error& e) {
+      ASSERT_TRUE(std::string(e.what()).starts_with(kWhat + ": ")) << e.what();
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
