@@ -140,6 +140,11 @@ Machine& Machine::operator=(Machine&&) noexcept = default;
 void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std::span<const LayerRange> layers) {
   stats_ = IsaStats{};
   layer_stats_.assign(layers.size(), IsaStats{});
+  tokens_ = {};
+  wmode_ = 0;
+  wbits_ = 8;
+  in_group_ = out_group_ = out_offset_ = 0;
+  std::fill(luts_.begin(), luts_.end(), std::int8_t{0});
   std::vector<int> layer_of(code.size(), -1);
   for (std::size_t i = 0; i < layers.size(); ++i)
     for (std::uint32_t pc = layers[i].first; pc < layers[i].end && pc < code.size(); ++pc) layer_of[pc] = static_cast<int>(i);
@@ -565,6 +570,7 @@ IsaResult interpret(const Program& p, const Tensor& input, const IsaOptions& opt
         std::memcpy(res.values[id].raw() + n * static_cast<std::int64_t>(v.bytes()), dram.data() + v.addr, v.bytes());
       }
     res.stats += m.stats();
+    res.tokens_left = m.tokens();
     for (std::size_t i = 0; i < p.layers.size(); ++i) res.layer_stats[i] += m.per_layer_stats()[i];
   }
   return res;

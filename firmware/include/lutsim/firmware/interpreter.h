@@ -68,7 +68,8 @@ class Machine {
   // Token counters: l2c, c2l, c2s, s2c.
   std::array<int, 4> tokens() const { return tokens_; }
 
-  // Runs the instructions to completion. `layers`, when given, names the layer of a failing instruction and
+  // Runs the instructions to completion, starting from reset token counters and weight-path state (the memories
+  // keep their contents). `layers`, when given, names the layer of a failing instruction and
   // attributes statistics per layer (per_layer_stats()).
   void run(std::span<const isa::Instruction> code, Schedule schedule = Schedule::ProgramOrder,
            std::span<const LayerRange> layers = {});
@@ -112,6 +113,7 @@ struct IsaResult {
   std::vector<Tensor> values;         // by value id when keep_values, else empty
   IsaStats stats;                     // summed over the batch
   std::vector<IsaStats> layer_stats;  // by layer index, summed over the batch
+  std::array<int, 4> tokens_left{};   // l2c, c2l, c2s, s2c after the last image (0 for compiled programs)
 };
 
 // Runs the program on each image of `input` ([N, h, w, c] of the input value's dtype and shape): loads the memory
