@@ -47,7 +47,12 @@ std::vector<ZipMember> parse_zip(std::span<const std::uint8_t> bytes, const std:
   zip_t* raw = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err.e);
   if (!raw) {
     zip_source_free(src);
-    throw Error(what + ": not a valid zip archive (" + err.text() +
+    // A zip is read from its end record; a file that begins like a zip but has none was most likely cut short.
+    const bool starts_like_zip = bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4;
+    const std::string why = zip_error_code_zip(&err.e) == ZIP_ER_NOZIP && starts_like_zip
+                                ? "truncated: it starts like one but its end record is missing"
+                                : err.text();
+    throw Error(what + ": not a valid zip archive (" + why +
                 "); expected a NumPy .npz such as lutsim save_network or np.savez writes");
   }
   std::unique_ptr<zip_t, ZipDiscard> za(raw);  // owns src from here on
