@@ -200,7 +200,10 @@ TEST_P(Sweep, EveryConfigBitExact) {
   Tensor in;
   const Network net = nc.make(&in);
   int ran = 0;
-  for (const HwConfig& hw : sweep_configs()) ran += expect_isa_equals_golden(net, hw, in) ? 1 : 0;
+  for (const HwConfig& hw : sweep_configs()) {
+    ran += expect_isa_equals_golden(net, hw, in) ? 1 : 0;
+    expect_isa_equals_golden(net, hw, in, Schedule::ProgramOrder, true, /*portable=*/true);
+  }
   EXPECT_GE(ran, 5) << "most configs must hold these small networks";
 }
 

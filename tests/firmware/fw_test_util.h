@@ -50,7 +50,8 @@ inline std::vector<HwConfig> sweep_configs() {
 // MAC counts equal and no token left. Returns false (without failing) when the compiler reports that an SRAM is
 // too small, so a sweep can skip configs that cannot hold a layer.
 inline bool expect_isa_equals_golden(const Network& net, const HwConfig& hw, const Tensor& input,
-                                     Schedule sched = Schedule::ProgramOrder, bool double_buffer = true) {
+                                     Schedule sched = Schedule::ProgramOrder, bool double_buffer = true,
+                                     bool portable = false) {
   SCOPED_TRACE("network '" + net.name + "' on hw '" + hw.name + "', schedule " + std::string(schedule_name(sched)));
   Program p;
   try {
@@ -65,7 +66,7 @@ inline bool expect_isa_equals_golden(const Network& net, const HwConfig& hw, con
   const RunResult g = ex.run(input);
   IsaResult r;
   try {
-    r = interpret(p, input, IsaOptions{sched, true});
+    r = interpret(p, input, IsaOptions{sched, true, portable});
   } catch (const Error& e) {
     ADD_FAILURE() << "interpret failed: " << e.what();
     return true;

@@ -22,17 +22,37 @@ struct GemmWork {
   std::vector<std::int64_t> pix_base;  // per output pixel, in accumulator order: activation address of tap 0
   // Weights, for block b, column group g, row quad q: 64 bytes = 16 lanes x 4 rows (lane-major), s8, zero for
   // masked PEs, rows past the block's valid rows and lanes past n_cols.
-  std::vector<std::int8_t> w;
+  const std::int8_t* w = nullptr;
   int quads = 0;                        // row quads per block: ceil(R / 4)
-  // Per block-independent lane: 128 * sum of the lane's weights over every block (the s8 input correction).
-  std::vector<std::int32_t> wsum;       // ngroups * 16
+  // Per lane: 128 * sum of the lane's weights over every block (the correction for s8 inputs), ngroups * 16.
+  const std::int32_t* wsum = nullptr;
 };
 
-// sums[p * ngroups * 16 + lane] = sum over blocks and rows of w * x for output pixel p (wrapping mod 2^32).
+// For output pixel p and lane c < n_cols, with S = the sum over blocks and rows of w * x (modulo 2^32):
+//   acc[p * C + c] = wrap((accumulate ? acc[p * C + c] : 0) + S, A)
 // act must be readable 64 bytes past every row a block reads.
-void gemm_portable(const GemmWork& g, const std::uint8_t* act, std::int32_t* sums);
+void gemm_portable(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A);
 // The same with AVX-512 VNNI; only call when have_vnni().
-void gemm_vnni(const GemmWork& g, const std::uint8_t* act, std::int32_t* sums);
+void gemm_vnni(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A);
 bool have_vnni();
+
+// The PPU's 8-bit path: for entry i < n_pix and lane c < n_cols,
+//   v = acc[i * C + c] + bias[c], wrapped to A bits when wrap_en,
+//   out[i * stride + c] = clamp(rshift_round(v, s[c], rounding), lo, hi)
+// with s[c] given as lsh[c] = max(-s, 0), sh[c] = max(s, 0), half[c] = sh ? 2^(sh-1) : 0.
+struct PpuArgs {
+  const std::int32_t* acc = nullptr;
+  std::int64_t C = 0, n_pix = 0, n_cols = 0, stride = 0;
+  const std::int64_t* bias = nullptr;
+  const std::int64_t* lsh = nullptr;
+  const std::int64_t* sh = nullptr;
+  const std::int64_t* half = nullptr;
+  bool wrap_en = false;
+  int A = 32;
+  int rounding = 0;  // lutsim::Rounding
+  std::int64_t lo = 0, hi = 0;
+  std::uint8_t* out = nullptr;
+};
+void ppu8_avx512(const PpuArgs& a);  // only call when have_vnni()
 
 }  // namespace lutsim::interp

@@ -2,10 +2,13 @@
 #include <cstring>
 
 #include "gemm_kernel.h"
+#include "lutsim/model/arith.h"
 
 namespace lutsim::interp {
 
-void gemm_portable(const GemmWork& g, const std::uint8_t* act, std::int32_t* sums) {
+using lutsim::wrap;
+
+void gemm_portable(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A) {
   const int L = g.ngroups * 16;
   const std::size_t P = g.pix_base.size();
   std::vector<std::uint32_t> s(static_cast<std::size_t>(L));
@@ -27,7 +30,11 @@ void gemm_portable(const GemmWork& g, const std::uint8_t* act, std::int32_t* sum
         }
       }
     }
-    std::memcpy(sums + p * static_cast<std::size_t>(L), s.data(), sizeof(std::int32_t) * static_cast<std::size_t>(L));
+    std::int32_t* a = acc + p * static_cast<std::size_t>(g.C);
+    for (int c = 0; c < g.n_cols; ++c) {
+      const std::uint32_t v = (accumulate ? static_cast<std::uint32_t>(a[c]) : 0u) + s[static_cast<std::size_t>(c)];
+      a[c] = static_cast<std::int32_t>(wrap(static_cast<std::int32_t>(v), A));
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
 
 #include "gemm_kernel.h"
 #include "lutsim/model/arith.h"
@@ -49,25 +50,46 @@ std::string range_str(std::int64_t lo, std::int64_t hi) {
 
 }  // namespace
 
-// Weights decoded by one GEMM, reused by later GEMMs over the same weight SRAM bytes with the same weight-path
-// state (dropped when a LOAD writes those bytes).
-struct WeightCache {
-  std::int64_t wgt_addr = 0, span = 0, taps = 0, n_cols = 0, in_offset = 0;
+// Weights decoded by one GEMM, reused by any later GEMM (in this run or a later one) over the same weight bytes
+// with the same weight-path state and geometry. Entries are found by a hash of all of that and confirmed by
+// comparing the key and the raw bytes, so they never go stale.
+struct DecodedWeights {
+  std::int64_t span = 0, taps = 0, n_cols = 0, in_offset = 0;
   int wmode = 0, wbits = 0;
   std::int64_t in_group = 0, out_group = 0, out_offset = 0;
   std::vector<std::int8_t> luts;
-  std::int64_t lo = 0, hi = 0;  // weight SRAM bytes read
-  std::vector<std::int8_t> w;
-  std::vector<std::int32_t> wsum;
-  std::int64_t active = 0;      // unmasked PEs with a valid row and column, summed over the blocks
+  std::vector<std::uint8_t> raw;  // the weight SRAM bytes decoded
+  std::vector<std::int8_t> w;     // GemmWork::w
+  std::vector<std::int32_t> wsum; // GemmWork::wsum
+  std::int64_t active = 0;        // unmasked PEs with a valid row and column, summed over the blocks
 };
 
 struct Machine::Scratch {
-  std::vector<WeightCache> wcache;
+  std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<DecodedWeights>>> wcache;
+  std::size_t wcache_bytes = 0;
   interp::GemmWork gemm;
-  std::vector<std::int32_t> sums;
   std::vector<std::int64_t> vec;
 };
+
+namespace {
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+  h = (h ^ v) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+
+std::uint64_t hash_bytes(std::uint64_t h, const std::uint8_t* p, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    h = mix(h, v);
+  }
+  for (; i < n; ++i) h = mix(h, p[i]);
+  return mix(h, n);
+}
+
+}  // namespace
 
 std::string_view schedule_name(Schedule s) {
   switch (s) {
@@ -257,11 +279,6 @@ void Machine::exec_load(const isa::Load& l, IsaStats& st, const Ctx& ctx) {
   if (l.y_size > 0 && l.z_size > 0)
     ctx.range("DRAM", "read", l.dram_addr, l.dram_addr + (l.z_size - 1) * l.z_stride + (l.y_size - 1) * l.y_stride + X,
               static_cast<std::int64_t>(dram_size_));
-  if (l.buf == static_cast<std::int64_t>(isa::Buffer::Wgt)) {
-    // Decoded weights cached from the overwritten bytes are stale.
-    const std::int64_t lo = l.sram_addr, hi = l.sram_addr + Z * Y * X;
-    std::erase_if(scratch_->wcache, [&](const WeightCache& w) { return w.lo < hi && lo < w.hi; });
-  }
   std::uint8_t* dst = mem + l.sram_addr;
   const std::uint8_t pad = static_cast<std::uint8_t>(l.pad_value);
   const std::int64_t row = Y * X;
@@ -328,6 +345,60 @@ void Machine::exec_wcfg(const isa::Wcfg& w, IsaStats& st, const Ctx& ctx) {
   }
 }
 
+// Decodes a GEMM's weight blocks (codes through the column LUTs, the group mask applied) into the kernels' layout.
+void Machine::decode_weights(const isa::Gemm& g, std::int64_t nch, std::int64_t nblocks, std::int64_t wrow, std::int64_t wblk,
+                             DecodedWeights& out) const {
+  const int R = hw_.rows;
+  const int ngroups = static_cast<int>((g.n_cols + 15) / 16), quads = (R + 3) / 4;
+  out.w.assign(static_cast<std::size_t>(nblocks * ngroups * quads * 64), 0);
+  out.wsum.assign(static_cast<std::size_t>(ngroups * 16), 0);
+  const bool raw = wmode_ == static_cast<int>(isa::WeightMode::Raw);
+  const int b = wbits_;
+  const unsigned cmask = (1u << b) - 1u;
+  const std::int64_t ncols = g.n_cols;
+  std::int8_t dec[256];
+  std::int64_t active = 0;
+  for (std::int64_t blk = 0; blk < nblocks; ++blk) {
+    const std::int64_t k = blk % nch;
+    const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
+    const std::uint8_t* base = out.raw.data() + blk * wblk;
+    std::int8_t* wb = out.w.data() + blk * ngroups * quads * 64;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::uint8_t* row = base + r * wrow;
+      if (raw) {
+        for (std::int64_t c = 0; c < ncols; ++c) dec[c] = static_cast<std::int8_t>(row[c]);
+      } else if (b == 4) {
+        for (std::int64_t c = 0; c < ncols; ++c) dec[c] = luts_[static_cast<std::size_t>(c * 16 + ((row[c >> 1] >> ((c & 1) * 4)) & 15))];
+      } else if (b == 2) {
+        for (std::int64_t c = 0; c < ncols; ++c) dec[c] = luts_[static_cast<std::size_t>(c * 16 + ((row[c >> 2] >> ((c & 3) * 2)) & 3))];
+      } else if (b == 1) {
+        for (std::int64_t c = 0; c < ncols; ++c) dec[c] = luts_[static_cast<std::size_t>(c * 16 + ((row[c >> 3] >> (c & 7)) & 1))];
+      } else {
+        for (std::int64_t c = 0; c < ncols; ++c) {
+          const std::int64_t bit = c * b;
+          unsigned code = row[bit / 8];
+          if (bit % 8 + b > 8) code |= unsigned{row[bit / 8 + 1]} << 8;
+          dec[c] = luts_[static_cast<std::size_t>(c * 16 + ((code >> (bit % 8)) & cmask))];
+        }
+      }
+      if (in_group_ > 0) {
+        const std::int64_t grp = (g.in_offset + k * R + r) / in_group_;
+        for (std::int64_t c = 0; c < ncols; ++c)
+          if (grp != (out_offset_ + c) / out_group_) dec[c] = 0;
+          else ++active;
+      } else {
+        active += ncols;
+      }
+      std::int8_t* wr = wb + (r / 4) * 64 + r % 4;
+      for (std::int64_t c = 0; c < ncols; ++c) {
+        wr[(c / 16) * quads * 64 + (c % 16) * 4] = dec[c];
+        out.wsum[static_cast<std::size_t>(c)] += 128 * dec[c];
+      }
+    }
+  }
+  out.active = active;
+}
+
 void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
   const int R = hw_.rows, C = hw_.cols;
   const std::int64_t nch = (g.span + R - 1) / R;
@@ -365,78 +436,56 @@ void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
     for (std::int64_t ox = 0; ox < g.out_w; ++ox, ++p)
       w.pix_base[static_cast<std::size_t>(p)] = g.act_addr + oy * g.stride_y * g.row_stride + ox * g.stride_x * g.pix_stride;
 
-  // Decoded weights: from the cache when the same weights were decoded with the same weight-path state.
-  const WeightCache* hit = nullptr;
-  for (const WeightCache& c : scratch_->wcache)
-    if (c.wgt_addr == g.wgt_addr && c.span == g.span && c.taps == g.taps_y * g.taps_x && c.n_cols == g.n_cols &&
-        c.in_offset == g.in_offset && c.wmode == wmode_ && c.wbits == wbits_ && c.in_group == in_group_ &&
-        c.out_group == out_group_ && c.out_offset == out_offset_ && c.luts == luts_) {
-      hit = &c;
+  // Decoded weights: from the cache when the same bytes were decoded with the same state and geometry.
+  const std::uint8_t* raw = wgt_.data() + g.wgt_addr;
+  const std::size_t raw_n = static_cast<std::size_t>(nblocks * wblk);
+  const std::size_t lut_n = wmode_ == static_cast<int>(isa::WeightMode::Raw) ? 0 : luts_.size();
+  std::uint64_t h = hash_bytes(0x1234567, raw, raw_n);
+  for (std::int64_t v : {g.span, g.taps_y * g.taps_x, g.n_cols, g.in_offset, std::int64_t{wmode_}, std::int64_t{wbits_},
+                         in_group_, out_group_, out_offset_})
+    h = mix(h, static_cast<std::uint64_t>(v));
+  h = hash_bytes(h, reinterpret_cast<const std::uint8_t*>(luts_.data()), lut_n);
+  auto& bucket = scratch_->wcache[h];
+  const DecodedWeights* hit = nullptr;
+  for (const auto& c : bucket)
+    if (c->span == g.span && c->taps == g.taps_y * g.taps_x && c->n_cols == g.n_cols && c->in_offset == g.in_offset &&
+        c->wmode == wmode_ && c->wbits == wbits_ && c->in_group == in_group_ && c->out_group == out_group_ &&
+        c->out_offset == out_offset_ && c->raw.size() == raw_n && std::memcmp(c->raw.data(), raw, raw_n) == 0 &&
+        c->luts.size() == lut_n && std::memcmp(c->luts.data(), luts_.data(), lut_n) == 0) {
+      hit = c.get();
       break;
     }
   if (!hit) {
-    WeightCache c;
-    c.wgt_addr = g.wgt_addr;
-    c.span = g.span;
-    c.taps = g.taps_y * g.taps_x;
-    c.n_cols = g.n_cols;
-    c.in_offset = g.in_offset;
-    c.wmode = wmode_;
-    c.wbits = wbits_;
-    c.in_group = in_group_;
-    c.out_group = out_group_;
-    c.out_offset = out_offset_;
-    c.luts = luts_;
-    c.lo = g.wgt_addr;
-    c.hi = g.wgt_addr + nblocks * wblk;
-    c.w.assign(static_cast<std::size_t>(nblocks * w.ngroups * w.quads * 64), 0);
-    c.wsum.assign(static_cast<std::size_t>(w.ngroups * 16), 0);
-    const bool raw = wmode_ == static_cast<int>(isa::WeightMode::Raw);
-    const int b = wbits_;
-    const unsigned cmask = (1u << b) - 1u;
-    for (std::int64_t blk = 0; blk < nblocks; ++blk) {
-      const std::int64_t k = blk % nch;
-      const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
-      const std::uint8_t* base = wgt_.data() + g.wgt_addr + blk * wblk;
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const std::uint8_t* row = base + r * wrow;
-        const std::int64_t in_grp = in_group_ > 0 ? (g.in_offset + k * R + r) / in_group_ : 0;
-        for (std::int64_t col = 0; col < g.n_cols; ++col) {
-          if (in_group_ > 0 && in_grp != (out_offset_ + col) / out_group_) continue;
-          const std::int64_t bit = col * b;
-          unsigned code = row[bit / 8];
-          if (bit % 8 + b > 8) code |= unsigned{row[bit / 8 + 1]} << 8;
-          code = (code >> (bit % 8)) & cmask;
-          const std::int8_t wv = raw ? static_cast<std::int8_t>(code) : luts_[static_cast<std::size_t>(col) * isa::kLutEntriesMax + code];
-          c.w[static_cast<std::size_t>(((blk * w.ngroups + col / 16) * w.quads + r / 4) * 64 + (col % 16) * 4 + r % 4)] = wv;
-          c.wsum[static_cast<std::size_t>(col)] += 128 * wv;
-          ++c.active;
-        }
-      }
+    auto c = std::make_unique<DecodedWeights>();
+    c->span = g.span;
+    c->taps = g.taps_y * g.taps_x;
+    c->n_cols = g.n_cols;
+    c->in_offset = g.in_offset;
+    c->wmode = wmode_;
+    c->wbits = wbits_;
+    c->in_group = in_group_;
+    c->out_group = out_group_;
+    c->out_offset = out_offset_;
+    c->luts.assign(luts_.begin(), luts_.begin() + static_cast<std::ptrdiff_t>(lut_n));
+    c->raw.assign(raw, raw + raw_n);
+    decode_weights(g, nch, nblocks, wrow, wblk, *c);
+    const std::size_t bytes = c->raw.size() + c->w.size() + 4 * c->wsum.size();
+    if (scratch_->wcache_bytes + bytes > (std::size_t{1} << 30)) {  // bound the memory: start over
+      scratch_->wcache.clear();
+      scratch_->wcache_bytes = 0;
     }
-    if (scratch_->wcache.size() >= 256) scratch_->wcache.clear();
-    scratch_->wcache.push_back(std::move(c));
-    hit = &scratch_->wcache.back();
+    scratch_->wcache_bytes += bytes;
+    auto& b2 = scratch_->wcache[h];
+    b2.push_back(std::move(c));
+    hit = b2.back().get();
   }
-  w.w = hit->w;  // a copy keeps GemmWork self-contained; the kernels dominate the time
-  w.wsum = hit->wsum;
+  w.w = hit->w.data();
+  w.wsum = hit->wsum.data();
   const std::int64_t active = hit->active;
 
-  const int L = w.ngroups * 16;
-  std::vector<std::int32_t>& sums = scratch_->sums;
-  sums.resize(static_cast<std::size_t>(P * L));
-  if (interp::have_vnni()) interp::gemm_vnni(w, act_.data(), sums.data());
-  else interp::gemm_portable(w, act_.data(), sums.data());
-
-  const int A = hw_.acc_bits;
-  for (std::int64_t p = 0; p < P; ++p) {
-    std::int32_t* a = acc_.data() + (g.acc_addr + p) * C;
-    const std::int32_t* s = sums.data() + p * L;
-    for (std::int64_t c = 0; c < g.n_cols; ++c) {
-      const std::uint32_t v = (g.accumulate ? static_cast<std::uint32_t>(a[c]) : 0u) + static_cast<std::uint32_t>(s[c]);
-      a[c] = static_cast<std::int32_t>(wrap(static_cast<std::int32_t>(v), A));
-    }
-  }
+  std::int32_t* accmem = acc_.data() + g.acc_addr * C;
+  if (!portable_ && interp::have_vnni()) interp::gemm_vnni(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits);
+  else interp::gemm_portable(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits);
   st.macs += P * active;
   st.act_read += P * rows_total;
   st.wgt_read += nblocks * wblk;
@@ -493,8 +542,55 @@ void Machine::exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx) {
   st.acc_write += P * n * 4;
 }
 
+namespace {
+
+// Per-lane constants of the PPU: the shift s as a multiplier 2^-s (s < 0), a right shift max(s, 0) and its half.
+struct PpuLanes {
+  std::int64_t bias[256], mul[256], half[256], lsh[256], sh64[256];
+  int sh[256];
+};
+
+// clamp(rshift_round(v, s, RND), lo, hi) of arith.h with s decomposed as in PpuLanes: equal for every s in
+// [-15, 31] and |v| < 2^47.
+template <Rounding RND>
+inline std::int64_t shift_round(std::int64_t v, std::int64_t mul, int sh, std::int64_t half) {
+  v *= mul;
+  if constexpr (RND == Rounding::HalfUp) {
+    return (v + half) >> sh;
+  } else if constexpr (RND == Rounding::Floor) {
+    return v >> sh;
+  } else {
+    const std::int64_t q = v >> sh, r = v - (q << sh);
+    return q + static_cast<std::int64_t>((r > half) | ((r == half) & (sh > 0) & ((q & 1) != 0)));
+  }
+}
+
+template <Rounding RND, bool WRAP>
+void ppu8_rows(const std::int32_t* __restrict acc, std::int64_t C, std::int64_t n_pix, std::int64_t n_cols,
+               std::int64_t stride, const PpuLanes& k, int A, std::int64_t lo, std::int64_t hi, std::uint8_t* __restrict out) {
+  for (std::int64_t i = 0; i < n_pix; ++i) {
+    const std::int32_t* __restrict a = acc + i * C;
+    std::uint8_t* __restrict o = out + i * stride;
+    for (std::int64_t c = 0; c < n_cols; ++c) {
+      std::int64_t v = a[c] + k.bias[c];
+      if constexpr (WRAP) v = wrap(v, A);
+      const std::int64_t y = shift_round<RND>(v, k.mul[c], k.sh[c], k.half[c]);
+      o[c] = static_cast<std::uint8_t>(std::max(lo, std::min(hi, y)));  // branch-free: clamps are data-dependent
+    }
+  }
+}
+
+template <Rounding RND>
+void ppu8(const std::int32_t* acc, std::int64_t C, const isa::Ppu& p, const PpuLanes& k, int A, std::uint8_t* out) {
+  if (p.wrap_en) ppu8_rows<RND, true>(acc, C, p.n_pix, p.n_cols, p.out_stride, k, A, p.act_min, p.act_max, out);
+  else ppu8_rows<RND, false>(acc, C, p.n_pix, p.n_cols, p.out_stride, k, A, p.act_min, p.act_max, out);
+}
+
+}  // namespace
+
 void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
-  const int C = hw_.cols, A = hw_.acc_bits;
+  const std::int64_t C = hw_.cols;
+  const int A = hw_.acc_bits;
   const std::int64_t es = p.out_s32 ? 4 : 1;
   ctx.range("accumulator SRAM", "entries", p.acc_addr, p.acc_addr + p.n_pix, acc_entries_);
   ctx.range("activation SRAM", "write", p.out_addr, p.out_addr + (p.n_pix - 1) * p.out_stride + p.n_cols * es, act_size_);
@@ -521,28 +617,59 @@ void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
   } else {
     for (std::int64_t c = 0; c < p.n_cols; ++c) shift[c] = p.shift_imm;
   }
-  const Rounding rnd = hw_.rounding;
-  for (std::int64_t i = 0; i < p.n_pix; ++i) {
-    const std::int32_t* a = acc_.data() + (p.acc_addr + i) * C;
-    std::uint8_t* out = act_.data() + p.out_addr + i * p.out_stride;
-    for (std::int64_t c = 0; c < p.n_cols; ++c) {
-      std::int64_t v = a[c];
-      if (p.bias_en) v += bias[c];
-      if (p.wrap_en) v = wrap(v, A);
-      if (p.out_s32) {
+  const std::int32_t* acc = acc_.data() + p.acc_addr * C;
+  std::uint8_t* out = act_.data() + p.out_addr;
+  if (p.out_s32) {
+    for (std::int64_t i = 0; i < p.n_pix; ++i)
+      for (std::int64_t c = 0; c < p.n_cols; ++c) {
+        std::int64_t v = acc[i * C + c] + bias[c];
+        if (p.wrap_en) v = wrap(v, A);
         const auto u = static_cast<std::uint32_t>(static_cast<std::int32_t>(wrap(v, 32)));
-        std::memcpy(out + 4 * c, &u, 4);
-      } else {
-        const std::int64_t y = clamp(rshift_round(v, static_cast<int>(shift[c]), rnd), p.act_min, p.act_max);
-        out[c] = static_cast<std::uint8_t>(y);
+        std::memcpy(out + i * p.out_stride + 4 * c, &u, 4);
       }
+  } else {
+    PpuLanes lanes;
+    for (std::int64_t c = 0; c < p.n_cols; ++c) {
+      const int s = static_cast<int>(shift[c]);
+      lanes.bias[c] = bias[c];
+      lanes.mul[c] = s < 0 ? std::int64_t{1} << -s : 1;
+      lanes.sh[c] = s > 0 ? s : 0;
+      lanes.sh64[c] = lanes.sh[c];
+      lanes.lsh[c] = s < 0 ? -s : 0;
+      lanes.half[c] = s > 0 ? std::int64_t{1} << (s - 1) : 0;
+    }
+    if (!portable_ && interp::have_vnni()) {
+      interp::PpuArgs a;
+      a.acc = acc;
+      a.C = C;
+      a.n_pix = p.n_pix;
+      a.n_cols = p.n_cols;
+      a.stride = p.out_stride;
+      a.bias = lanes.bias;
+      a.lsh = lanes.lsh;
+      a.sh = lanes.sh64;
+      a.half = lanes.half;
+      a.wrap_en = p.wrap_en != 0;
+      a.A = A;
+      a.rounding = static_cast<int>(hw_.rounding);
+      a.lo = p.act_min;
+      a.hi = p.act_max;
+      a.out = out;
+      interp::ppu8_avx512(a);
+    } else switch (hw_.rounding) {
+      case Rounding::HalfUp: ppu8<Rounding::HalfUp>(acc, C, p, lanes, A, out); break;
+      case Rounding::HalfEven: ppu8<Rounding::HalfEven>(acc, C, p, lanes, A, out); break;
+      case Rounding::Floor: ppu8<Rounding::Floor>(acc, C, p, lanes, A, out); break;
     }
   }
   st.acc_read += p.n_pix * p.n_cols * 4;
   st.act_write += p.n_pix * p.n_cols * es;
 }
 
-IsaResult interpret(const Program& p, const Tensor& input, const IsaOptions& opt) {
+Interpreter::Interpreter(const Program& p) : p_(p), m_((validate_program(p, "program for '" + p.network + "'"), p.hw), p.dram_bytes) {}
+
+IsaResult Interpreter::run(const Tensor& input, const IsaOptions& opt) {
+  const Program& p = p_;
   const ValueRegion& iv = p.values.at(static_cast<std::size_t>(p.input));
   if (input.dtype() != iv.dtype || input.rank() != 4 || input.dim(0) < 1 || input.dim(1) != iv.h || input.dim(2) != iv.w ||
       input.dim(3) != iv.c)
@@ -556,24 +683,27 @@ IsaResult interpret(const Program& p, const Tensor& input, const IsaOptions& opt
   if (opt.keep_values)
     for (const ValueRegion& v : p.values) res.values.emplace_back(v.dtype, Shape{N, v.h, v.w, v.c}, v.exponent);
   res.layer_stats.assign(p.layers.size(), IsaStats{});
-  Machine m(p.hw, p.dram_bytes);
+  m_.set_portable_kernels(opt.portable_kernels);
   for (std::int64_t n = 0; n < N; ++n) {
-    auto dram = m.dram();
-    std::fill(dram.begin(), dram.end(), std::uint8_t{0});
+    auto dram = m_.dram();
+    if (!fresh_) std::fill(dram.begin() + static_cast<std::ptrdiff_t>(p.dram_init.size()), dram.end(), std::uint8_t{0});
+    fresh_ = false;
     std::copy(p.dram_init.begin(), p.dram_init.end(), dram.begin());
     std::memcpy(dram.data() + iv.addr, input.raw() + n * static_cast<std::int64_t>(iv.bytes()), iv.bytes());
-    m.run(p.code, opt.schedule, p.layers);
+    m_.run(p.code, opt.schedule, p.layers);
     std::memcpy(res.output.raw() + n * static_cast<std::int64_t>(ov.bytes()), dram.data() + ov.addr, ov.bytes());
     if (opt.keep_values)
       for (std::size_t id = 0; id < p.values.size(); ++id) {
         const ValueRegion& v = p.values[id];
         std::memcpy(res.values[id].raw() + n * static_cast<std::int64_t>(v.bytes()), dram.data() + v.addr, v.bytes());
       }
-    res.stats += m.stats();
-    res.tokens_left = m.tokens();
-    for (std::size_t i = 0; i < p.layers.size(); ++i) res.layer_stats[i] += m.per_layer_stats()[i];
+    res.stats += m_.stats();
+    res.tokens_left = m_.tokens();
+    for (std::size_t i = 0; i < p.layers.size(); ++i) res.layer_stats[i] += m_.per_layer_stats()[i];
   }
   return res;
 }
+
+IsaResult interpret(const Program& p, const Tensor& input, const IsaOptions& opt) { return Interpreter(p).run(input, opt); }
 
 }  // namespace lutsim

@@ -48,6 +48,8 @@ struct IsaStats {
   bool operator==(const IsaStats&) const = default;
 };
 
+struct DecodedWeights;
+
 // The machine state: DRAM, the four SRAMs, the token counters and the weight-path state.
 class Machine {
  public:
@@ -74,6 +76,9 @@ class Machine {
   void run(std::span<const isa::Instruction> code, Schedule schedule = Schedule::ProgramOrder,
            std::span<const LayerRange> layers = {});
 
+  // Use the portable kernels even on a CPU with AVX-512 VNNI (tests compare both paths).
+  void set_portable_kernels(bool on) { portable_ = on; }
+
   const IsaStats& stats() const { return stats_; }
   const std::vector<IsaStats>& per_layer_stats() const { return layer_stats_; }
 
@@ -86,6 +91,8 @@ class Machine {
   void exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx);
   void exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx);
   void exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx);
+  void decode_weights(const isa::Gemm& g, std::int64_t nch, std::int64_t nblocks, std::int64_t wrow, std::int64_t wblk,
+                      DecodedWeights& out) const;
 
   HwConfig hw_;
   std::uint64_t dram_size_;
@@ -101,11 +108,13 @@ class Machine {
   std::unique_ptr<Scratch> scratch_;
   IsaStats stats_;
   std::vector<IsaStats> layer_stats_;
+  bool portable_ = false;
 };
 
 struct IsaOptions {
   Schedule schedule = Schedule::ProgramOrder;
   bool keep_values = false;  // return every value's tensor (read from its DRAM region after the run)
+  bool portable_kernels = false;  // the portable kernels even where AVX-512 VNNI is available
 };
 
 struct IsaResult {
@@ -114,6 +123,21 @@ struct IsaResult {
   IsaStats stats;                     // summed over the batch
   std::vector<IsaStats> layer_stats;  // by layer index, summed over the batch
   std::array<int, 4> tokens_left{};   // l2c, c2l, c2s, s2c after the last image (0 for compiled programs)
+};
+
+// A program prepared for repeated runs: one machine, whose cache of decoded weights persists from run to run (as the
+// golden Executor prepares its kernels once). The program must outlive the interpreter.
+class Interpreter {
+ public:
+  // Validates the program (validate_program) and allocates the machine.
+  explicit Interpreter(const Program& p);
+  // Runs every image of `input` ([N, h, w, c] of the input value's dtype and shape); see interpret().
+  IsaResult run(const Tensor& input, const IsaOptions& opt = {});
+
+ private:
+  const Program& p_;
+  Machine m_;
+  bool fresh_ = true;  // DRAM still all zero
 };
 
 // Runs the program on each image of `input` ([N, h, w, c] of the input value's dtype and shape): loads the memory
