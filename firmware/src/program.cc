@@ -212,7 +212,8 @@ Program parse_program(std::span<const std::uint8_t> bytes, const std::string& wh
   if (version != kProgramFormatVersion)
     throw Error(what + ": program format version " + std::to_string(version) + " is not supported (expected " +
                 std::to_string(kProgramFormatVersion) + ")");
-  hdr.u32("reserved");
+  if (const std::uint32_t reserved = hdr.u32("reserved"); reserved != 0)
+    throw Error(what + ": header bytes 12..15 are reserved and must be 0, found " + std::to_string(reserved));
   const std::uint64_t fingerprint = hdr.u64("fingerprint");
   const std::uint64_t size = hdr.u64("payload size");
   const std::uint64_t sum = hdr.u64("checksum");
