@@ -9,25 +9,31 @@
 namespace lutsim::fw {
 namespace {
 
-// The largest pixel run that fits `per_pixel` bytes per pixel and `acc_per_pixel` accumulator entries per pixel,
-// over channel tiles halved from `channels`; false when not even one pixel of one channel fits.
+// The tile of np pixels x kc channels with the fewest instructions: each step has two DMA instructions plus, with
+// the accumulator, two compute instructions per block of C lanes; false when not even one pixel of one channel fits.
 bool pick_tile(const LowerCtx& cx, std::int64_t pixels, std::int64_t channels, std::int64_t esize, int slots_per_tile,
                bool uses_acc, int* depth, std::int64_t* np, std::int64_t* kc) {
   const std::int64_t C = cx.C();
   for (int d : cx.depths()) {
+    double best = -1;
     for (std::int64_t k = std::min<std::int64_t>(channels, isa::kMax16);;) {
       const std::int64_t per_pixel = d * slots_per_tile * k * esize;
       std::int64_t n = std::min<std::int64_t>({pixels, isa::kMax16, cx.hw.act_sram_bytes / per_pixel});
       if (uses_acc) n = std::min<std::int64_t>(n, cx.acc_entries() / ceil_div(k, C));
       if (n >= 1 && k * esize <= isa::kMax20) {
-        *depth = d;
-        *np = n;
-        *kc = k;
-        return true;
+        const double steps = double(ceil_div(pixels, n)) * double(ceil_div(channels, k));
+        const double cost = steps * (3.0 + (uses_acc ? 2.0 * double(ceil_div(k, C)) : 1.0));
+        if (best < 0 || cost < best) {
+          best = cost;
+          *depth = d;
+          *np = n;
+          *kc = k;
+        }
       }
       if (k == 1) break;
       k = ceil_div(k, 2);
     }
+    if (best >= 0) return true;
   }
   return false;
 }

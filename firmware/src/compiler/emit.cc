@@ -1,5 +1,7 @@
 #include "emit.h"
 
+#include <algorithm>
+
 #include "lutsim/model/error.h"
 
 namespace lutsim::fw {
@@ -9,7 +11,15 @@ isa::Instruction sync(isa::Queue q) {
 }
 
 void Emitter::append(std::vector<isa::Instruction>& v) {
-  for (auto& in : v) code_.push_back(in);
+  code_.insert(code_.end(), v.begin(), v.end());
+  std::vector<isa::Instruction>().swap(v);  // free the step's copy now: programs can have millions of instructions
+}
+
+// Makes room for a layer's instructions, growing geometrically.
+void reserve_for(std::vector<isa::Instruction>& code, const std::vector<Step>& steps) {
+  std::size_t n = code.size();
+  for (const Step& s : steps) n += s.loads.size() + s.compute.size() + s.stores.size() + 3;
+  if (n > code.capacity()) code.reserve(std::max(n, 2 * code.capacity()));
 }
 
 void Emitter::compute_layer(std::vector<Step> steps, int depth, bool last) {
@@ -20,6 +30,7 @@ void Emitter::compute_layer(std::vector<Step> steps, int depth, bool last) {
   for (int i = 0; i < n; ++i)
     if (!steps[static_cast<std::size_t>(i)].stores.empty()) store_index[static_cast<std::size_t>(i)] = n_stores++;
   if (n_stores == 0) throw Error("internal compiler error: a layer without stores");
+  reserve_for(code_, steps);
 
   for (int i = 0; i < n; ++i) {
     Step& s = steps[static_cast<std::size_t>(i)];
@@ -71,6 +82,7 @@ void Emitter::copy_layer(std::vector<Step> steps, int depth, bool last) {
     b.deps.push_prev = i + depth < n || (i == n - 1 && !last);
     code_.push_back(b);
   };
+  reserve_for(code_, steps);
   for (int i = 0; i < n; ++i) {
     Step& s = steps[static_cast<std::size_t>(i)];
     if (s.loads.empty() || s.stores.empty() || !s.compute.empty())
