@@ -155,7 +155,7 @@ TEST(Cli, HardwareConfig) {
   ScratchDir d;
   gen_lenet(d);
   std::ofstream(d / "acc16.json") << R"({"name": "acc16", "acc_bits": 16, "rounding": "floor"})";
-  for (const std::string hw : {std::string("small"), d / "acc16.json"}) {
+  for (const std::string& hw : {std::string("small"), d / "acc16.json"}) {
     const CliResult r = run_lutsim(d, "run " + q(d / "net.npz") + " -i " + q(d / "x.npy") + " -o " + q(d / "y.npy") +
                                           " --hw " + q(hw) + " --stats " + q(d / "s.json"));
     ASSERT_EQ(r.code, 0) << r.err;
