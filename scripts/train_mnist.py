@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""Trains the three float MNIST models that lutsim's quantizer is measured on and exports them to ONNX.
+
+    lenet5        LeNet-5 (LeCun et al. 1998): two 5x5 convs with max pools, three dense layers, ReLU.
+    resnet_small  a small ResNet (He et al. 2016): BatchNorm, two basic residual blocks (the second with a strided
+                  1x1 projection), a global average pool.
+    mobilenet     a MobileNet-style network (Howard et al. 2017): depthwise-separable 3x3 blocks, BatchNorm, ReLU6,
+                  a global average pool.
+
+The models see an image as the accelerator does: the u8 pixel q with real value q * 2^-8 (lutsim's default input
+exponent), so no normalisation is folded in anywhere. Training uses data/mnist/train_*.npy only (scripts/fetch_mnist.sh
+makes them); the float test accuracy on data/mnist/test_*.npy is printed and written to models/README.md's table by
+hand. Runs on the CPU with two threads in a few minutes; the seed makes a run repeatable on one machine.
+
+Usage: /usr/bin/python3 scripts/train_mnist.py [--out models] [--models lenet5,resnet_small,mobilenet]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPSET = 13  # Debian's libonnx 1.12 reads opsets up to 17; 13 is what every exporter and checker here agrees on.
+
+
+class LeNet5(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = self.drop(F.relu(self.fc1(x)))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.proj = None
+        if stride != 1 or cin != cout:
+            self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (x if self.proj is None else self.proj(x)))
+
+
+class ResNetSmall(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 16, 3, 2, 1, bias=False)  # 28x28 -> 14x14
+        self.bn = nn.BatchNorm2d(16)
+        self.block1 = BasicBlock(16, 16, 1)
+        self.block2 = BasicBlock(16, 32, 2)  # 14x14 -> 7x7
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.stem(x)))
+        x = self.block2(self.block1(x))
+        x = F.adaptive_avg_pool2d(x, 1)
+        return self.fc(torch.flatten(x, 1))
+
+
+def dw_separable(cin, cout, stride):
+    return nn.Sequential(
+        nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False), nn.BatchNorm2d(cin), nn.ReLU6(),
+        nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU6())
+
+
+class MobileNetSmall(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6(),  # 28x28 -> 14x14
+            dw_separable(16, 32, 1),   # 14x14
+            dw_separable(32, 64, 2),   # 7x7
+            dw_separable(64, 64, 1))
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.features(x)
+        x = F.adaptive_avg_pool2d(x, 1)
+        return self.fc(torch.flatten(x, 1))
+
+
+MODELS = {"lenet5": (LeNet5, 10), "resnet_small": (ResNetSmall, 8), "mobilenet": (MobileNetSmall, 10)}  # name: (class, epochs)
+
+
+def load(split):
+    d = os.path.join(ROOT, "data", "mnist")
+    if not os.path.exists(os.path.join(d, "test_y.npy")):
+        subprocess.run([os.path.join(ROOT, "scripts", "fetch_mnist.sh")], check=True)
+    x = np.load(os.path.join(d, f"{split}_x.npy"))  # u8 [N, 28, 28, 1]
+    y = np.load(os.path.join(d, f"{split}_y.npy"))
+    # NHWC u8 -> NCHW float, real = q * 2^-8 as on the accelerator.
+    return torch.from_numpy(x.transpose(0, 3, 1, 2).astype(np.float32) / 256.0), torch.from_numpy(y.astype(np.int64))
+
+
+def accuracy(model, x, y):
+    model.eval()
+    with torch.no_grad():
+        return float((model(x).argmax(1) == y).float().mean())
+
+
+def train(name, out_dir, xtr, ytr, xte, yte):
+    cls, epochs = MODELS[name]
+    torch.manual_seed(0)
+    model = cls()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    steps = epochs * ((len(xtr) + 63) // 64)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=4e-3, total_steps=steps)
+    g = torch.Generator().manual_seed(0)
+    t0 = time.time()
+    for ep in range(epochs):
+        model.train()
+        perm = torch.randperm(len(xtr), generator=g)
+        for i in range(0, len(xtr), 64):
+            idx = perm[i:i + 64]
+            xb = xtr[idx]
+            # Small random translations (+-2 pixels): cheap augmentation that 8,000 images need.
+            dx, dy = (int(v) for v in torch.randint(-2, 3, (2,), generator=g))
+            xb = torch.roll(xb, shifts=(dy, dx), dims=(2, 3))
+            loss = F.cross_entropy(model(xb), ytr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        print(f"{name}: epoch {ep + 1}/{epochs} loss {loss.item():.4f} test {accuracy(model, xte, yte) * 100:.2f}% "
+              f"({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
+    model.eval()
+    path = os.path.join(out_dir, f"{name}.onnx")
+    # PRESERVE keeps BatchNormalization as its own node (EVAL would fold it into the conv in the exporter); the
+    # importer folds it itself, which is the case a user's model exported elsewhere needs.
+    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), path, opset_version=OPSET, input_names=["image"],
+                      output_names=["logits"], training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False,
+                      dynamic_axes={"image": {0: "N"}, "logits": {0: "N"}})
+    acc = accuracy(model, xte, yte)
+    print(f"{name}: float test accuracy {acc * 100:.2f}% ({len(yte)} images), {time.time() - t0:.0f} s -> {path}")
+    return acc
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "models"))
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    xtr, ytr = load("train")
+    xte, yte = load("test")
+    for name in args.models.split(","):
+        if name not in MODELS:
+            sys.exit(f"unknown model '{name}' (expected one of {', '.join(MODELS)})")
+        train(name, args.out, xtr, ytr, xte, yte)
+
+
+if __name__ == "__main__":
+    main()
