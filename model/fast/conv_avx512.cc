@@ -77,12 +77,24 @@ const std::array<std::array<MicroFn, kMaxTile + 1>, 5> kMicro = {{
     micro_table<4>(std::make_integer_sequence<int, kMaxTile>{}),
 }};
 
-inline std::int64_t popcount16(__mmask16 m) { return __builtin_popcount(static_cast<unsigned>(m)); }
+// Statistics of one worker in 16 s32 lanes, folded into Counts after each work item (an item adds at most a few
+// thousand to a lane).
+struct VecCounts {
+  // A user-provided constructor, so that it is compiled for the target of this file.
+  VecCounts() : wraps(_mm512_setzero_si512()), low(_mm512_setzero_si512()), high(_mm512_setzero_si512()) {}
+  __m512i wraps, low, high;
+  void flush(Counts& c) {
+    c.wraps += _mm512_reduce_add_epi32(wraps);
+    c.low += _mm512_reduce_add_epi32(low);
+    c.high += _mm512_reduce_add_epi32(high);
+    wraps = low = high = _mm512_setzero_si512();
+  }
+};
 
 // Constants of the post-processing shared by every block of a layer.
 struct PostConst {
-  bool narrow;     // acc_bits < 32
-  __m128i wrap_sh; // 32 - acc_bits
+  bool narrow;      // acc_bits < 32
+  __m128i wrap_sh;  // 32 - acc_bits
   __m512i act_min, act_max;
 };
 
@@ -94,56 +106,83 @@ PostConst post_const(const Post& p) {
 // The contract's post-processing of 16 outputs (slots slot..slot+15, the lanes in `lanes`) with exact sums S:
 //  - v = bias + S may leave the s32 range; that is detected as signed overflow of the 32-bit add
 //    ((S ^ sum) & (bias ^ sum) < 0), and then v certainly does not fit A <= 32 bits. Without overflow the
-//    32-bit sum is v, and v fits A bits iff wrap_A(v) == v.
+//    32-bit sum is v, and v fits A bits iff wrap_A(v) == v. kMayWrap = false when the front end proved
+//    |bias + S| < 2^(A-1) for every channel: then acc = v and there is nothing to test.
 //  - wrap_A(v) = (sum << (32 - A)) >> (32 - A) (arithmetic), because sum = v mod 2^32 and A <= 32.
 //  - rshift_round for s > 0 on |acc| <= 2^31, without any add that could overflow:
 //      floor     acc >> s
 //      half_up   (acc >> s) + bit s-1 of acc     (= floor((acc + 2^(s-1)) / 2^s))
 //      half_even q = acc >> s, r = acc & (2^s - 1): q + 1 when r > 2^(s-1) or (r == 2^(s-1) and q is odd)
-//  - s <= 0: acc * 2^-s after clamping acc to [-2^15, 2^15]; that pre-clamp keeps the product inside s32 and
-//    does not change the result, since act_min/act_max lie in [-128, 255] and any |acc| > 2^15 is clamped to
-//    the same bound (and counted the same way) either way.
-template <bool kS32, Rounding R>
+//  - s <= 0 (absent when kRightOnly): acc * 2^-s after clamping acc to [-2^15, 2^15]; that pre-clamp keeps the
+//    product inside s32 and does not change the result, since act_min/act_max lie in [-128, 255] and any
+//    |acc| > 2^15 is clamped to the same bound (and counted the same way) either way.
+template <bool kS32, Rounding R, bool kRightOnly, bool kMayWrap>
 inline void post16(__m512i S, const Post& P, const PostConst& k, std::size_t slot, __mmask16 lanes, void* dst,
-                   Counts& c) {
+                   VecCounts& c) {
   const __m512i zero = _mm512_setzero_si512();
+  const __m512i one = _mm512_set1_epi32(1);
   const __m512i bias = _mm512_load_si512(P.bias.data() + slot);
   const __m512i sum = _mm512_add_epi32(S, bias);
-  const __m512i ovf = _mm512_and_si512(_mm512_xor_si512(S, sum), _mm512_xor_si512(bias, sum));
-  __mmask16 wrapped = _mm512_cmplt_epi32_mask(ovf, zero);
   __m512i acc = sum;
-  if (k.narrow) {
-    acc = _mm512_sra_epi32(_mm512_sll_epi32(sum, k.wrap_sh), k.wrap_sh);
-    wrapped = static_cast<__mmask16>(wrapped | _mm512_cmpneq_epi32_mask(acc, sum));
+  if constexpr (kMayWrap) {
+    const __m512i ovf = _mm512_and_si512(_mm512_xor_si512(S, sum), _mm512_xor_si512(bias, sum));
+    __mmask16 wrapped = _mm512_cmplt_epi32_mask(ovf, zero);
+    if (k.narrow) {
+      acc = _mm512_sra_epi32(_mm512_sll_epi32(sum, k.wrap_sh), k.wrap_sh);
+      wrapped = static_cast<__mmask16>(wrapped | _mm512_cmpneq_epi32_mask(acc, sum));
+    }
+    c.wraps = _mm512_mask_add_epi32(c.wraps, static_cast<__mmask16>(wrapped & lanes), c.wraps, one);
   }
-  c.wraps += popcount16(static_cast<__mmask16>(wrapped & lanes));
   if constexpr (kS32) {
     _mm512_mask_storeu_epi32(dst, lanes, acc);
   } else {
-    const __m512i one = _mm512_set1_epi32(1);
-    const __m512i s = _mm512_load_si512(P.shift.data() + slot);
-    const __m512i rs = _mm512_max_epi32(s, zero);
-    const __m512i ls = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-    const __m512i lim = _mm512_set1_epi32(1 << 15);
-    const __m512i left =
-        _mm512_sllv_epi32(_mm512_min_epi32(_mm512_max_epi32(acc, _mm512_sub_epi32(zero, lim)), lim), ls);
+    const __m512i rs = _mm512_load_si512(P.rs.data() + slot);
     const __m512i q = _mm512_srav_epi32(acc, rs);
-    __m512i right = q;
+    __m512i v = q;
     if constexpr (R == Rounding::HalfUp) {
-      right = _mm512_add_epi32(q, _mm512_and_si512(_mm512_srlv_epi32(acc, _mm512_sub_epi32(rs, one)), one));
+      v = _mm512_add_epi32(q, _mm512_and_si512(_mm512_srlv_epi32(acc, _mm512_load_si512(P.rs1.data() + slot)), one));
     } else if constexpr (R == Rounding::HalfEven) {
-      const __m512i half = _mm512_sllv_epi32(one, _mm512_sub_epi32(rs, one));
-      const __m512i rem = _mm512_and_si512(acc, _mm512_sub_epi32(_mm512_sllv_epi32(one, rs), one));
+      const __m512i half = _mm512_load_si512(P.half.data() + slot);
+      const __m512i rem = _mm512_and_si512(acc, _mm512_load_si512(P.rmask.data() + slot));
       const __mmask16 up = static_cast<__mmask16>(
           _mm512_cmpgt_epi32_mask(rem, half) |
           (_mm512_cmpeq_epi32_mask(rem, half) & _mm512_test_epi32_mask(q, one)));
-      right = _mm512_mask_add_epi32(q, up, q, one);
+      v = _mm512_mask_add_epi32(q, up, q, one);
     }
-    __m512i v = _mm512_mask_blend_epi32(_mm512_cmpgt_epi32_mask(s, zero), left, right);
-    c.low += popcount16(static_cast<__mmask16>(_mm512_cmplt_epi32_mask(v, k.act_min) & lanes));
-    c.high += popcount16(static_cast<__mmask16>(_mm512_cmpgt_epi32_mask(v, k.act_max) & lanes));
+    if constexpr (!kRightOnly) {
+      const __m512i lim = _mm512_set1_epi32(1 << 15);
+      const __m512i left = _mm512_sllv_epi32(
+          _mm512_min_epi32(_mm512_max_epi32(acc, _mm512_sub_epi32(zero, lim)), lim),
+          _mm512_load_si512(P.ls.data() + slot));
+      v = _mm512_mask_blend_epi32(_mm512_cmpgt_epi32_mask(rs, zero), left, v);
+    }
+    c.low = _mm512_mask_add_epi32(c.low, static_cast<__mmask16>(_mm512_cmplt_epi32_mask(v, k.act_min) & lanes), c.low, one);
+    c.high = _mm512_mask_add_epi32(c.high, static_cast<__mmask16>(_mm512_cmpgt_epi32_mask(v, k.act_max) & lanes), c.high, one);
     v = _mm512_min_epi32(_mm512_max_epi32(v, k.act_min), k.act_max);
     _mm512_mask_cvtepi32_storeu_epi8(dst, lanes, v);
+  }
+}
+
+// Calls f.template operator()<kS32, R, kRightOnly, kMayWrap>() with the post-processing variant of p.
+template <class F>
+void with_post_variant(const Post& p, F&& f) {
+  auto by_wrap = [&]<bool kS32, Rounding R, bool kRightOnly>() {
+    if (p.may_wrap)
+      f.template operator()<kS32, R, kRightOnly, true>();
+    else
+      f.template operator()<kS32, R, kRightOnly, false>();
+  };
+  auto by_shift = [&]<Rounding R>() {
+    if (p.right_only)
+      by_wrap.template operator()<false, R, true>();
+    else
+      by_wrap.template operator()<false, R, false>();
+  };
+  if (p.out == DType::S32) return by_wrap.template operator()<true, Rounding::Floor, true>();
+  switch (p.rounding) {
+    case Rounding::HalfUp: return by_shift.template operator()<Rounding::HalfUp>();
+    case Rounding::HalfEven: return by_shift.template operator()<Rounding::HalfEven>();
+    case Rounding::Floor: return by_shift.template operator()<Rounding::Floor>();
   }
 }
 
@@ -167,7 +206,7 @@ inline void pixel_bases(const ConvGeom& g, const std::uint8_t* x, std::int64_t p
   }
 }
 
-template <bool kS32, Rounding R>
+template <bool kS32, Rounding R, bool kRightOnly, bool kMayWrap>
 void gemm_run(const GemmPlan& P, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& total) {
   const ConvGeom& g = P.g;
   const std::int64_t M = N * g.pixels_per_image();
@@ -180,12 +219,14 @@ void gemm_run(const GemmPlan& P, const std::uint8_t* x, std::int64_t N, void* ou
   const int kq = P.L / 4;
   const std::size_t esz = kS32 ? 4 : 1;
   const PostConst pc = post_const(P.post);
+  const std::int64_t chunk = work_chunk(items, threads);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     Counts c;
+    VecCounts vc;
     alignas(64) std::int32_t acc[kMaxTile * 4 * 16];
     const std::uint8_t* base[kMaxTile];
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, chunk)
     for (std::int64_t it = 0; it < items; ++it) {
       const std::int64_t gp = it / tiles;
       const int grp = static_cast<int>(gp / panels);
@@ -205,16 +246,17 @@ void gemm_run(const GemmPlan& P, const std::uint8_t* x, std::int64_t N, void* ou
         for (int m = 0; m < mr; ++m) {
           const __m512i S = _mm512_sub_epi32(_mm512_load_si512(acc + (m * nv + j) * 16), comp);
           const std::int64_t o = (p0 + m) * g.O + std::int64_t{grp} * g.Og + ob * 16;
-          post16<kS32, R>(S, P.post, pc, slot, lanes, static_cast<char*>(out) + o * static_cast<std::int64_t>(esz), c);
+          post16<kS32, R, kRightOnly, kMayWrap>(S, P.post, pc, slot, lanes, static_cast<char*>(out) + o * static_cast<std::int64_t>(esz), vc);
         }
       }
+      vc.flush(c);
     }
 #pragma omp critical
     total += c;
   }
 }
 
-template <bool kS8, bool kS32, Rounding R>
+template <bool kS8, bool kS32, Rounding R, bool kRightOnly, bool kMayWrap>
 void depthwise_run(const DwPlan& P, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& total) {
   const ConvGeom& g = P.g;
   const std::int64_t rows = N * g.OH;
@@ -222,10 +264,12 @@ void depthwise_run(const DwPlan& P, const std::uint8_t* x, std::int64_t N, void*
   const int T = static_cast<int>(P.tap_off.size());
   const std::size_t esz = kS32 ? 4 : 1;
   const PostConst pc = post_const(P.post);
+  const std::int64_t chunk = work_chunk(rows, threads);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     Counts c;
-#pragma omp for schedule(static)
+    VecCounts vc;
+#pragma omp for schedule(dynamic, chunk)
     for (std::int64_t row = 0; row < rows; ++row) {
       const std::int64_t n = row / g.OH, oh = row % g.OH;
       for (int ow = 0; ow < g.OW; ++ow) {
@@ -240,52 +284,32 @@ void depthwise_run(const DwPlan& P, const std::uint8_t* x, std::int64_t N, void*
             // 0), summed in pairs: exactly x * w.
             acc = _mm512_dpwssd_epi32(acc, xv, _mm512_load_si512(P.w32.data() + std::int64_t{t} * P.Cp + cb));
           }
-          post16<kS32, R>(acc, P.post, pc, static_cast<std::size_t>(cb), lane_mask(C - cb),
-                          static_cast<char*>(out) + (o + cb) * static_cast<std::int64_t>(esz), c);
+          post16<kS32, R, kRightOnly, kMayWrap>(acc, P.post, pc, static_cast<std::size_t>(cb), lane_mask(C - cb),
+                          static_cast<char*>(out) + (o + cb) * static_cast<std::int64_t>(esz), vc);
         }
       }
+      vc.flush(c);
     }
 #pragma omp critical
     total += c;
   }
 }
 
-template <bool kS32>
-void gemm_by_rounding(const GemmPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c) {
-  switch (p.post.rounding) {
-    case Rounding::HalfUp: return gemm_run<kS32, Rounding::HalfUp>(p, x, N, out, threads, c);
-    case Rounding::HalfEven: return gemm_run<kS32, Rounding::HalfEven>(p, x, N, out, threads, c);
-    case Rounding::Floor: return gemm_run<kS32, Rounding::Floor>(p, x, N, out, threads, c);
-  }
-}
-
-template <bool kS8, bool kS32>
-void depthwise_by_rounding(const DwPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads,
-                           Counts& c) {
-  switch (p.post.rounding) {
-    case Rounding::HalfUp: return depthwise_run<kS8, kS32, Rounding::HalfUp>(p, x, N, out, threads, c);
-    case Rounding::HalfEven: return depthwise_run<kS8, kS32, Rounding::HalfEven>(p, x, N, out, threads, c);
-    case Rounding::Floor: return depthwise_run<kS8, kS32, Rounding::Floor>(p, x, N, out, threads, c);
-  }
-}
-
 }  // namespace
 
 void gemm_avx512_vnni(const GemmPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c) {
-  if (p.post.out == DType::S32)
-    gemm_by_rounding<true>(p, x, N, out, threads, c);
-  else
-    gemm_by_rounding<false>(p, x, N, out, threads, c);
+  with_post_variant(p.post, [&]<bool kS32, Rounding R, bool kRightOnly, bool kMayWrap>() {
+    gemm_run<kS32, R, kRightOnly, kMayWrap>(p, x, N, out, threads, c);
+  });
 }
 
 void depthwise_avx512(const DwPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c) {
-  const bool s32 = p.post.out == DType::S32;
-  if (p.s8_input)
-    s32 ? depthwise_by_rounding<true, true>(p, x, N, out, threads, c)
-        : depthwise_by_rounding<true, false>(p, x, N, out, threads, c);
-  else
-    s32 ? depthwise_by_rounding<false, true>(p, x, N, out, threads, c)
-        : depthwise_by_rounding<false, false>(p, x, N, out, threads, c);
+  with_post_variant(p.post, [&]<bool kS32, Rounding R, bool kRightOnly, bool kMayWrap>() {
+    if (p.s8_input)
+      depthwise_run<true, kS32, R, kRightOnly, kMayWrap>(p, x, N, out, threads, c);
+    else
+      depthwise_run<false, kS32, R, kRightOnly, kMayWrap>(p, x, N, out, threads, c);
+  });
 }
 
 }  // namespace lutsim::fast

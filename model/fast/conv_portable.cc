@@ -19,10 +19,11 @@ void gemm_portable_t(const GemmPlan& P, const std::uint8_t* x, std::int64_t N, v
   const std::int64_t blocks = std::int64_t{g.G} * P.OB;
   const std::int64_t block_elems = std::int64_t{P.T} * P.L * 16;
   const std::int16_t* const w_all = P.w16.data();
+  const std::int64_t chunk = work_chunk(blocks * tiles, threads);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     Counts c;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, chunk)
     for (std::int64_t it = 0; it < blocks * tiles; ++it) {
       const std::int64_t blk = it / tiles;  // g * OB + ob
       const std::int64_t p0 = (it % tiles) * kPortableTile;
@@ -64,11 +65,12 @@ void depthwise_portable_t(const DwPlan& P, const std::uint8_t* x, std::int64_t N
   const std::int64_t M = N * g.pixels_per_image();
   const int C = g.C;
   const int T = static_cast<int>(P.tap_off.size());
+  const std::int64_t chunk = work_chunk(M, threads);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     Counts c;
     std::vector<std::int32_t> acc(static_cast<std::size_t>(C));
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, chunk)
     for (std::int64_t p = 0; p < M; ++p) {
       const std::uint8_t* base = x + g.base_offset(p);
       std::fill(acc.begin(), acc.end(), 0);
@@ -90,10 +92,11 @@ void conv_exact_t(const ExactPlan& P, const std::uint8_t* x, std::int64_t N, voi
   const ConvGeom& g = P.g;
   const std::int64_t M = N * g.pixels_per_image();
   const std::int64_t K = std::int64_t{g.KH} * g.KW * g.I;
+  const std::int64_t chunk = work_chunk(M, threads);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     Counts c;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, chunk)
     for (std::int64_t p = 0; p < M; ++p) {
       const std::uint8_t* base = x + g.base_offset(p);
       for (int o = 0; o < g.O; ++o) {

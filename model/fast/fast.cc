@@ -114,11 +114,12 @@ class ConvFast final : public FastKernel {
 
     // The s32 sum of products is exact when sum|w| * max|x| < 2^31 for every channel (see fast_internal.h).
     const std::int64_t max_x = s8_ ? 128 : 255;
+    std::vector<std::int64_t> sum_abs(static_cast<std::size_t>(g.O), 0);
     bool s32_exact = true;
-    for (std::int64_t o = 0; o < g.O && s32_exact; ++o) {
-      std::int64_t sum_abs = 0;
-      for (std::int64_t k = 0; k < K_; ++k) sum_abs += std::abs(std::int64_t{w[static_cast<std::size_t>(o * K_ + k)]});
-      s32_exact = sum_abs * max_x < (std::int64_t{1} << 31);
+    for (std::int64_t o = 0; o < g.O; ++o) {
+      for (std::int64_t k = 0; k < K_; ++k)
+        sum_abs[static_cast<std::size_t>(o)] += std::abs(std::int64_t{w[static_cast<std::size_t>(o * K_ + k)]});
+      s32_exact = s32_exact && sum_abs[static_cast<std::size_t>(o)] * max_x < (std::int64_t{1} << 31);
     }
 
     auto fill_post = [&](Post& post, std::size_t slots, auto channel_of_slot) {
@@ -129,13 +130,18 @@ class ConvFast final : public FastKernel {
       post.act_max = p.clamp.act_max;
       post.bias.resize(slots);
       post.shift.resize(slots);
+      std::vector<bool> used(slots, false);
+      std::vector<std::int64_t> max_abs(slots, 0);
       for (std::size_t s = 0; s < slots; ++s) {
         const int o = channel_of_slot(s);
         if (o < 0) continue;
+        used[s] = true;
         post.bias[s] = p.bias.data<std::int32_t>()[o];
+        max_abs[s] = std::abs(std::int64_t{post.bias[s]}) + sum_abs[static_cast<std::size_t>(o)] * max_x;
         if (yi.dtype != DType::S32)
           post.shift[s] = static_cast<std::int32_t>(p.shift.get(p.per_channel_shift() ? o : 0));
       }
+      fast::finish_post(post, used, max_abs);
     };
     const std::string isa_name(fast_isa_name(isa));
 
@@ -236,7 +242,7 @@ class ConvFast final : public FastKernel {
     const std::int64_t N = out.dim(0);
     const bool to_u8 = vnni_ && path_ == Path::Gemm && s8_;
     thread_local AlignedArray<std::uint8_t> scratch;
-    const std::uint8_t* xp = prepare(x, to_u8, scratch);
+    const std::uint8_t* xp = !to_u8 && reads_stay_inside_input() ? x.raw() : prepare(x, to_u8, scratch);
     Counts c;
     void* o = out.raw();
     switch (path_) {
@@ -260,6 +266,19 @@ class ConvFast final : public FastKernel {
 
  private:
   enum class Path { Gemm, Depthwise, Exact };
+
+  // True when the kernels can read the input tensor itself: no padding (then Hp = H, Wp = W) and no read
+  // past a tap's real bytes that could leave the tensor's allocation.
+  bool reads_stay_inside_input() const {
+    const ConvGeom& g = g_;
+    if (g.pt || g.pl || g.pb || g.pr) return false;
+    switch (path_) {
+      case Path::Gemm: return gemm_.L == gemm_.len;
+      case Path::Depthwise: return !vnni_ || g.C % 16 == 0;
+      case Path::Exact: return true;
+    }
+    return false;
+  }
 
   // Copies x into buf as [N][Hp][Wp][C] with the padding filled by the value 0 (stored as 0x80 when to_u8:
   // then every byte is x + 128), followed by kInputSlack bytes.

@@ -69,6 +69,14 @@ struct Counts {
   }
 };
 
+// Work items are handed to threads in chunks of about 1/16 of a thread's share (OpenMP schedule dynamic), so
+// that a thread the OS delays on a busy machine does not hold the others back, while consecutive items (which
+// share a weight panel) mostly stay on one core.
+inline std::int64_t work_chunk(std::int64_t items, int threads) {
+  const std::int64_t c = items / (16 * std::int64_t{threads});
+  return c > 0 ? c : 1;
+}
+
 // Bytes of slack after the prepared input: the longest over-read is 3 bytes (a tap padded to a multiple of 4)
 // for the GEMM paths and 15 bytes (a 16-channel load) for the AVX-512 depthwise path.
 inline constexpr std::size_t kInputSlack = 64;
@@ -92,7 +100,7 @@ struct ConvGeom {
 
 // Output post-processing, per channel slot. A slot is a lane of a 16-wide block: for the GEMM paths slot
 // (g * OB + ob) * 16 + lane is channel g * Og + ob * 16 + lane when ob * 16 + lane < Og (else unused); for the
-// depthwise paths slot c is channel c.
+// depthwise paths slot c is channel c. Unused slots hold bias 0 and shift 0.
 struct Post {
   int acc_bits = 32;
   Rounding rounding = Rounding::HalfUp;
@@ -100,7 +108,34 @@ struct Post {
   std::int32_t act_min = 0, act_max = 255;
   AlignedArray<std::int32_t> bias;   // by slot
   AlignedArray<std::int32_t> shift;  // by slot, in [-15, 31]; 0 for an s32 output
+  // Derived by finish_post() for the vectorised post-processing, by slot:
+  AlignedArray<std::int32_t> rs;     // max(s, 0)
+  AlignedArray<std::int32_t> rs1;    // s - 1 when s > 0, else 32 (a shift count that yields 0)
+  AlignedArray<std::int32_t> ls;     // max(-s, 0)
+  AlignedArray<std::int32_t> half;   // 2^(s-1) when s > 0, else 0
+  AlignedArray<std::int32_t> rmask;  // 2^s - 1 when s > 0, else 0
+  bool right_only = false;   // every used slot has s > 0 (no left shifts, no s = 0)
+  bool may_wrap = true;      // some channel's |bias| + sum|w| * max|x| >= 2^(A-1): wraps must be tested
 };
+
+// Fills the derived fields of p from shift; used[s] tells which slots hold a channel; max_abs[s] bounds
+// |bias + S| of the slot's channel.
+inline void finish_post(Post& p, const std::vector<bool>& used, const std::vector<std::int64_t>& max_abs) {
+  const std::size_t n = p.shift.size();
+  p.rs.resize(n); p.rs1.resize(n); p.ls.resize(n); p.half.resize(n); p.rmask.resize(n);
+  p.right_only = true;
+  p.may_wrap = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t s = p.shift[i];
+    p.rs[i] = s > 0 ? s : 0;
+    p.rs1[i] = s > 0 ? s - 1 : 32;
+    p.ls[i] = s < 0 ? -s : 0;
+    p.half[i] = s > 0 ? static_cast<std::int32_t>(std::uint32_t{1} << (s - 1)) : 0;
+    p.rmask[i] = s > 0 ? static_cast<std::int32_t>((std::uint32_t{1} << (s - 1) << 1) - 1) : 0;
+    if (used[i] && s <= 0) p.right_only = false;
+    if (used[i] && max_abs[i] >= (std::int64_t{1} << (p.acc_bits - 1))) p.may_wrap = true;
+  }
+}
 
 // The contract's post-processing of one output, written with arith.h exactly as the reference kernels do.
 // S is the exact sum of products (|S| < 2^31, checked at construction); bias + S is exact in 64 bits.
