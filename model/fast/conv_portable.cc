@@ -1,5 +1,5 @@
 // Portable convolution back ends: plain C++ for any CPU, written so that the compiler vectorises the inner
-// loop over 16 output channels (GEMM) or over channels (depthwise). Sums are s32, exact because the front end
+// loops: dot products over a tap's input channels (GEMM) or the loop over channels (depthwise). Sums are s32, exact because the front end
 // checked sum|w| * max|x| < 2^31 per channel; conv_exact sums in 64 bits for the layers that fail that check.
 #include <algorithm>
 
@@ -8,49 +8,41 @@
 namespace lutsim::fast {
 namespace {
 
-constexpr int kPortableTile = 4;  // output pixels per GEMM tile
+// x . w over n values; written as a reduction over int16 operands so that compilers turn it into multiply-add
+// pairs (pmaddwd on x86, smlal on Arm). |x * w| <= 255 * 128 fits s16 x s16 -> s32.
+template <class TX>
+inline std::int32_t dot(const TX* __restrict x, const std::int16_t* __restrict w, int n) {
+  std::int32_t s = 0;
+  for (int k = 0; k < n; ++k) s += std::int32_t{std::int16_t{x[k]}} * w[k];
+  return s;
+}
 
+// One work item is one output pixel; each output channel is a sum of per-tap dot products.
 template <class TX>
 void gemm_portable_t(const GemmPlan& P, const std::uint8_t* x, std::int64_t N, void* out, int threads,
                      Counts& total) {
   const ConvGeom& g = P.g;
   const std::int64_t M = N * g.pixels_per_image();
-  const std::int64_t tiles = (M + kPortableTile - 1) / kPortableTile;
-  const std::int64_t blocks = std::int64_t{g.G} * P.OB;
-  const std::int64_t block_elems = std::int64_t{P.T} * P.L * 16;
+  const std::int64_t K = std::int64_t{P.T} * P.len;
   const std::int16_t* const w_all = P.w16.data();
-  const std::int64_t chunk = work_chunk(blocks * tiles, threads);
+  const std::int64_t chunk = work_chunk(M, threads);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     Counts c;
 #pragma omp for schedule(dynamic, chunk)
-    for (std::int64_t it = 0; it < blocks * tiles; ++it) {
-      const std::int64_t blk = it / tiles;  // g * OB + ob
-      const std::int64_t p0 = (it % tiles) * kPortableTile;
-      const int grp = static_cast<int>(blk / P.OB), ob = static_cast<int>(blk % P.OB);
-      const int mr = static_cast<int>(std::min<std::int64_t>(kPortableTile, M - p0));
-      const TX* base[kPortableTile];
-      for (int m = 0; m < kPortableTile; ++m)  // a short tile repeats its last pixel; the copy is not stored
-        base[m] = reinterpret_cast<const TX*>(x + g.base_offset(p0 + std::min(m, mr - 1)) +
-                                              std::int64_t{grp} * g.I);
-      std::int32_t acc[kPortableTile][16] = {};
-      const std::int16_t* wb = w_all + blk * block_elems;
-      for (int t = 0; t < P.T; ++t) {
-        const TX* xp[kPortableTile];
-        for (int m = 0; m < kPortableTile; ++m) xp[m] = base[m] + P.tap_off[static_cast<std::size_t>(t)];
-        const std::int16_t* wt = wb + std::int64_t{t} * P.L * 16;
-        for (int i = 0; i < P.L; ++i) {
-          const std::int16_t* wr = wt + i * 16;
-          for (int m = 0; m < kPortableTile; ++m) {
-            const std::int32_t xv = xp[m][i];
-            for (int j = 0; j < 16; ++j) acc[m][j] += xv * wr[j];
-          }
+    for (std::int64_t p = 0; p < M; ++p) {
+      const std::uint8_t* base = x + g.base_offset(p);
+      for (int grp = 0; grp < g.G; ++grp) {
+        const TX* xg = reinterpret_cast<const TX*>(base + std::int64_t{grp} * g.I);
+        for (int oc = 0; oc < g.Og; ++oc) {
+          const int o = grp * g.Og + oc;
+          const std::int16_t* wo = w_all + o * K;
+          std::int32_t s = 0;  // exact: |s| <= sum|w| * max|x| < 2^31
+          for (int t = 0; t < P.T; ++t)
+            s += dot(xg + P.tap_off[static_cast<std::size_t>(t)], wo + std::int64_t{t} * P.len, P.len);
+          const std::int64_t slot = (std::int64_t{grp} * P.OB + oc / 16) * 16 + oc % 16;
+          post_scalar(s, slot, P.post, out, p * g.O + o, c);
         }
-      }
-      const int lanes = std::min(16, g.Og - ob * 16);
-      for (int m = 0; m < mr; ++m) {
-        const std::int64_t o0 = (p0 + m) * g.O + std::int64_t{grp} * g.Og + ob * 16;
-        for (int j = 0; j < lanes; ++j) post_scalar(acc[m][j], blk * 16 + j, P.post, out, o0 + j, c);
       }
     }
 #pragma omp critical

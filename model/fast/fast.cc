@@ -226,14 +226,9 @@ class ConvFast final : public FastKernel {
               if (s8_) q.comp[blk * 16 + lane] += 128 * v;
             }
     } else {
-      // [G][OB][T][L][16 lanes]
-      q.w16.resize(slots * static_cast<std::size_t>(T * L));
-      for (std::size_t blk = 0; blk < slots / 16; ++blk)
-        for (std::int64_t t = 0; t < T; ++t)
-          for (std::int64_t k = 0; k < L; ++k)
-            for (std::size_t lane = 0; lane < 16; ++lane)
-              q.w16[static_cast<std::size_t>(((static_cast<std::int64_t>(blk) * T + t) * L + k) * 16) + lane] =
-                  weight_at(blk * 16 + lane, t, k);
+      // [O][T][len]: the decoded weights as s16
+      q.w16.resize(w.size());
+      for (std::size_t i = 0; i < w.size(); ++i) q.w16[i] = w[i];
     }
   }
 

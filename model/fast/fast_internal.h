@@ -171,7 +171,7 @@ struct GemmPlan {
   AlignedArray<std::int8_t> w8;
   // VNNI with an s8 input: 128 * sum of the slot's weights; zero otherwise.
   AlignedArray<std::int32_t> comp;
-  // Portable: [G][OB][T][L][16 lanes] s16.
+  // Portable: [O][T][len] s16 (the decoded weights in their own order).
   AlignedArray<std::int16_t> w16;
 };
 
