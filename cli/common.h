@@ -30,6 +30,8 @@ class UsageError : public std::runtime_error {
 int cmd_info(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_gen(const std::vector<std::string>& args);
+int cmd_quantize(const std::vector<std::string>& args);  // with the quant library only
+int cmd_eval(const std::vector<std::string>& args);      // with the quant library only
 
 // Parses a subcommand's arguments. `opts` gets --help added; `positional` maps positional arguments to options in
 // `hidden` (not shown in the help); `required_positional` ("network" says "the network file NET"), when not empty,

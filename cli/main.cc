@@ -25,12 +25,22 @@ constexpr Command kCommands[] = {
     {"info", "print a network's layers, shapes, bit-widths, MACs and weight bytes", lutsim::cli::cmd_info},
     {"run", "run a network on a batch of inputs with the golden model", lutsim::cli::cmd_run},
     {"gen", "generate a network with the layer shapes of a known architecture", lutsim::cli::cmd_gen},
+#ifdef LUTSIM_HAVE_QUANT
+    {"quantize", "quantize a float ONNX model into a network file", lutsim::cli::cmd_quantize},
+    {"eval", "evaluate a network's accuracy on a labelled data set", lutsim::cli::cmd_eval},
+#endif
 };
+
+std::string command_list() {
+  std::string s;
+  for (const Command& c : kCommands) s += (s.empty() ? "" : ", ") + std::string(c.name);
+  return s;
+}
 
 void usage(std::ostream& os) {
   os << "usage: lutsim <command> [options]\n\n"
         "lutsim: a bit-accurate simulator of a LUT-based quantized CNN accelerator.\n\ncommands:\n";
-  for (const Command& c : kCommands) os << "  " << c.name << std::string(8 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  for (const Command& c : kCommands) os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
   os << "\n'lutsim <command> --help' describes a command's options.\n";
 }
 
@@ -73,7 +83,7 @@ int dispatch(int argc, char** argv, std::string& cmd) {
       return c.run(std::vector<std::string>(argv + 2, argv + argc));
     }
   if (!first.empty() && first[0] == '-') return usage_error("", "unrecognised option '" + first + "' (expected a command first)");
-  return usage_error("", "unknown command '" + first + "' (expected info, run or gen)");
+  return usage_error("", "unknown command '" + first + "' (expected one of " + command_list() + ")");
 }
 
 }  // namespace
