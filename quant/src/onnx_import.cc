@@ -686,6 +686,25 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
         if (n.output_size() > 1 && !n.output(1).empty() && uses_.count(n.output(1))) fail(n, "the mask output is not supported");
       }
       bind(n, 0, sym(n, 0));
+    } else if (op == "Cast") {
+      // Exporters cast constant clip bounds and shapes; a cast of an activation has no lutsim equivalent.
+      check_attrs(n, {"to", "saturate"});
+      const Sym& s = sym(n, 0);
+      if (!s.is_const) fail(n, "only a Cast of a constant is supported");
+      Sym c = s;
+      const std::int64_t to = attr_int(n, "to", onnx::TensorProto_DataType_FLOAT);
+      if (to == onnx::TensorProto_DataType_FLOAT || to == onnx::TensorProto_DataType_DOUBLE) {
+        c.c.is_int = false;
+        c.c.i.clear();
+      } else if (to == onnx::TensorProto_DataType_INT64 || to == onnx::TensorProto_DataType_INT32) {
+        c.c.is_int = true;
+        c.c.i.clear();
+        for (float v : c.c.f) c.c.i.push_back(static_cast<std::int64_t>(v));
+        c.c.f.assign(c.c.i.begin(), c.c.i.end());
+      } else {
+        fail(n, "a cast to data type " + std::to_string(to) + " is not supported");
+      }
+      bind(n, 0, std::move(c));
     } else if (op == "Constant") {
       const onnx::AttributeProto* a = attr(n, "value");
       if (!a || a->type() != onnx::AttributeProto_AttributeType_TENSOR || n.attribute_size() != 1)
@@ -696,7 +715,7 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
       bind(n, 0, std::move(s));
     } else {
       fail(n, "operator not supported (supported: Conv, Gemm, MatMul, Add, Relu, Clip, BatchNormalization, MaxPool, "
-              "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Pad, Identity, Dropout, Constant)");
+              "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Pad, Identity, Dropout, Constant, Cast of a constant)");
     }
   }
   if (gr.output_size() != 1) throw Error(what_ + ": the graph must have exactly one output, it has " + std::to_string(gr.output_size()));

@@ -1,0 +1,289 @@
+// ONNX import: malformed files, unsupported operators and attributes (each message names the node, the operator
+// and the reason), and the imported float graph against PyTorch's own outputs for the same ONNX files.
+#include <gtest/gtest.h>
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "lutsim/model/error.h"
+#include "lutsim/model/format.h"
+#include "lutsim/quant/onnx_import.h"
+#include "lutsim/quant/quantize.h"
+
+namespace lutsim::quant {
+namespace {
+
+const std::string kData = std::string(LUTSIM_SOURCE_DIR) + "/tests/quant/data/";
+
+// Expects import to throw a lutsim::Error whose message contains every part.
+void expect_error(const std::string& bytes, std::initializer_list<std::string> parts) {
+  try {
+    import_onnx_bytes(bytes, "m.onnx");
+    ADD_FAILURE() << "no error; expected one containing '" << *parts.begin() << "'";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "message: " << msg << "\nmissing: " << p;
+    EXPECT_EQ(msg.rfind("m.onnx: ", 0), 0u) << msg;
+  }
+}
+
+onnx::TensorProto float_tensor(const std::string& name, std::vector<std::int64_t> dims, float fill = 0.5f) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(onnx::TensorProto_DataType_FLOAT);
+  std::int64_t n = 1;
+  for (std::int64_t d : dims) t.add_dims(d), n *= d;
+  for (std::int64_t i = 0; i < n; ++i) t.add_float_data(fill * static_cast<float>((i % 7) - 3));
+  return t;
+}
+
+// x [N, 1, 6, 6] -> Conv (2 filters 3x3) -> Relu -> y, and room for one more node after the conv.
+struct Model {
+  onnx::ModelProto m;
+  onnx::GraphProto* g;
+  Model() {
+    m.set_ir_version(7);
+    m.add_opset_import()->set_version(13);
+    g = m.mutable_graph();
+    g->set_name("t");
+    onnx::ValueInfoProto* in = g->add_input();
+    in->set_name("x");
+    auto* tt = in->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    tt->mutable_shape()->add_dim()->set_dim_param("N");
+    for (int d : {1, 6, 6}) tt->mutable_shape()->add_dim()->set_dim_value(d);
+    *g->add_initializer() = float_tensor("w", {2, 1, 3, 3});
+    *g->add_initializer() = float_tensor("b", {2});
+    onnx::NodeProto* c = node("Conv", "conv", {"x", "w", "b"}, "c");
+    attr_ints(c, "pads", {1, 1, 1, 1});
+  }
+  onnx::NodeProto* node(const std::string& op, const std::string& name, std::vector<std::string> ins, const std::string& out) {
+    onnx::NodeProto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    for (const std::string& s : ins) n->add_input(s);
+    n->add_output(out);
+    return n;
+  }
+  static void attr_ints(onnx::NodeProto* n, const std::string& name, std::vector<std::int64_t> v) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto_AttributeType_INTS);
+    for (std::int64_t x : v) a->add_ints(x);
+  }
+  static void attr_int(onnx::NodeProto* n, const std::string& name, std::int64_t v) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto_AttributeType_INT);
+    a->set_i(v);
+  }
+  std::string bytes(const std::string& out) {
+    g->add_output()->set_name(out);
+    std::string s;
+    m.SerializeToString(&s);
+    return s;
+  }
+};
+
+TEST(OnnxImport, MinimalModelImports) {
+  Model m;
+  m.node("Relu", "relu", {"c"}, "y");
+  const FloatGraph g = import_onnx_bytes(m.bytes("y"), "m.onnx");
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op, FOp::Conv);
+  EXPECT_EQ(g.nodes[0].act.lo, 0.0f);
+  EXPECT_EQ(g.values[static_cast<std::size_t>(g.output)].h, 6);
+  EXPECT_EQ(g.values[static_cast<std::size_t>(g.output)].c, 2);
+}
+
+TEST(OnnxImport, MalformedFiles) {
+  expect_error("", {"empty file"});
+  expect_error(std::string("\xff\xff\xff\xff\x0f garbage", 13), {"not an ONNX model"});
+  std::ifstream f(std::string(LUTSIM_SOURCE_DIR) + "/models/lenet5.onnx", std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string full = ss.str();
+  ASSERT_GT(full.size(), 1000u);
+  // Truncated anywhere: a parse error or a tensor that does not hold its elements, never a crash.
+  for (std::size_t cut : {full.size() / 2, full.size() - 3, std::size_t{10}}) {
+    EXPECT_THROW(import_onnx_bytes(full.substr(0, cut), "m.onnx"), Error) << "cut at " << cut;
+  }
+  try {
+    import_onnx("/nonexistent/model.onnx");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/model.onnx: cannot open"), std::string::npos) << e.what();
+  }
+  onnx::ModelProto empty;
+  std::string s;
+  empty.SerializeToString(&s);
+  expect_error(s + std::string(1, '\0'), {"not an ONNX model"});
+}
+
+TEST(OnnxImport, GraphLevelErrors) {
+  {
+    onnx::ModelProto m;
+    m.set_ir_version(7);
+    std::string s;
+    m.SerializeToString(&s);
+    expect_error(s.empty() ? std::string("\x08\x07", 2) : s, {"no graph"});
+  }
+  {
+    Model m;
+    m.m.mutable_opset_import(0)->set_version(99);
+    expect_error(m.bytes("c"), {"opset 99 is not supported"});
+  }
+  {
+    Model m;
+    m.g->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto_DataType_INT8);
+    expect_error(m.bytes("c"), {"graph input 'x'", "float32"});
+  }
+  {
+    Model m;
+    m.g->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(2)->set_dim_param("H");
+    expect_error(m.bytes("c"), {"graph input 'x'", "dimension 2 must be a fixed size"});
+  }
+  {
+    Model m;
+    m.g->mutable_initializer(0)->add_float_data(1.0f);  // one element too many
+    expect_error(m.bytes("c"), {"initializer 'w'", "19 elements stored, the dims say 18"});
+  }
+  {
+    Model m;
+    m.g->mutable_initializer(0)->set_data_location(onnx::TensorProto_DataLocation_EXTERNAL);
+    expect_error(m.bytes("c"), {"initializer 'w'", "external tensor data"});
+  }
+  {
+    Model m;
+    expect_error(m.bytes("nothing"), {"graph output 'nothing' is not computed"});
+  }
+}
+
+TEST(OnnxImport, UnsupportedOperatorNamesNodeAndOperator) {
+  Model m;
+  m.node("Softmax", "sm", {"c"}, "y");
+  expect_error(m.bytes("y"), {"node 'sm' (Softmax): operator not supported"});
+}
+
+TEST(OnnxImport, UnsupportedAttributesAndShapes) {
+  {
+    Model m;
+    Model::attr_int(m.g->mutable_node(0), "foo", 1);
+    expect_error(m.bytes("c"), {"node 'conv' (Conv): attribute 'foo' is not supported"});
+  }
+  {
+    Model m;
+    onnx::AttributeProto* a = m.g->mutable_node(0)->add_attribute();
+    a->set_name("auto_pad");
+    a->set_type(onnx::AttributeProto_AttributeType_STRING);
+    a->set_s("WEIRD");
+    expect_error(m.bytes("c"), {"node 'conv' (Conv): auto_pad 'WEIRD' is not supported"});
+  }
+  {
+    Model m;
+    Model::attr_int(m.g->mutable_node(0), "group", 2);
+    expect_error(m.bytes("c"), {"node 'conv' (Conv)", "group 2", "1 channels"});
+  }
+  {
+    Model m;
+    onnx::NodeProto* p = m.node("MaxPool", "pool", {"c"}, "y");
+    Model::attr_ints(p, "kernel_shape", {2, 2});
+    Model::attr_int(p, "ceil_mode", 1);
+    Model::attr_ints(p, "strides", {3, 3});
+    expect_error(m.bytes("y"), {"node 'pool' (MaxPool): ceil_mode 1 changes the output size"});
+  }
+  {
+    Model m;
+    *m.g->add_initializer() = float_tensor("pads", {8});
+    m.g->mutable_initializer(2)->clear_float_data();
+    m.g->mutable_initializer(2)->set_data_type(onnx::TensorProto_DataType_INT64);
+    for (std::int64_t v : {0, 0, 1, 1, 0, 0, 1, 1}) m.g->mutable_initializer(2)->add_int64_data(v);
+    m.node("Pad", "pad", {"c", "pads"}, "p");
+    onnx::NodeProto* pool = m.node("MaxPool", "pool", {"p"}, "y");
+    Model::attr_ints(pool, "kernel_shape", {2, 2});
+    expect_error(m.bytes("y"), {"node 'pool' (MaxPool)", "comes from a Pad", "Conv or AveragePool"});
+  }
+  {
+    Model m;
+    onnx::NodeProto* p = m.node("AveragePool", "avg", {"c"}, "y");
+    Model::attr_ints(p, "kernel_shape", {3, 3});
+    Model::attr_ints(p, "pads", {1, 1, 1, 1});
+    expect_error(m.bytes("y"), {"node 'avg' (AveragePool): padding with count_include_pad = 0"});
+  }
+  {
+    Model m;
+    m.node("Relu", "r", {"c"}, "r1");
+    m.node("BatchNormalization", "bn", {"r1", "b", "b", "b", "b"}, "y");
+    expect_error(m.bytes("y"), {"node 'bn' (BatchNormalization): BatchNormalization must directly follow a Conv or Gemm"});
+  }
+  {
+    Model m;
+    m.node("Add", "add", {"c", "x"}, "y");
+    expect_error(m.bytes("y"), {"node 'add' (Add): inputs of different shapes"});
+  }
+  {
+    Model m;
+    *m.g->add_initializer() = float_tensor("wd", {72, 3});
+    m.node("Flatten", "flat", {"c"}, "f");
+    onnx::NodeProto* gm = m.node("Gemm", "fc", {"f", "wd"}, "y");
+    Model::attr_int(gm, "transA", 1);
+    expect_error(m.bytes("y"), {"node 'fc' (Gemm): transA = 1 is not supported"});
+  }
+  {
+    Model m;
+    *m.g->add_initializer() = float_tensor("wd", {10, 3});
+    m.node("Flatten", "flat", {"c"}, "f");
+    m.node("Gemm", "fc", {"f", "wd"}, "y");
+    expect_error(m.bytes("y"), {"node 'fc' (Gemm): weights [10, 3] do not fit an input of 72 features"});
+  }
+  {
+    Model m;
+    m.node("Gemm", "fc", {"c", "w"}, "y");
+    expect_error(m.bytes("y"), {"node 'fc' (Gemm): input must be a matrix"});
+  }
+  {
+    Model m;
+    m.node("Relu", "r", {"x"}, "y");
+    expect_error(m.bytes("y"), {"node 'r' (Relu): must follow a Conv, Gemm, Add or average pool"});
+  }
+  {
+    Model m;
+    m.node("Conv", "c2", {"c", "nope"}, "y");
+    expect_error(m.bytes("y"), {"node 'c2' (Conv): input 'nope' is not computed"});
+  }
+}
+
+// Compares run_float of an imported model with outputs PyTorch computed (tests/python/quant_make_vectors.py).
+void expect_matches_torch(const std::string& onnx_file, const std::string& input, const std::string& expected) {
+  const FloatGraph g = import_onnx(kData + "../../../" + onnx_file);
+  const Tensor x = load_npy(kData + input);
+  const Tensor y = load_npy(kData + expected);
+  const std::vector<FTensor> out = run_float(g, float_input(x, -8), false);
+  const FTensor& o = out[static_cast<std::size_t>(g.output)];
+  ASSERT_EQ(static_cast<std::int64_t>(o.d.size()), y.numel());
+  double max_abs = 0, max_err = 0;
+  for (std::int64_t i = 0; i < y.numel(); ++i) {
+    max_abs = std::max(max_abs, static_cast<double>(std::abs(y.data<float>()[i])));
+    max_err = std::max(max_err, static_cast<double>(std::abs(o.d[static_cast<std::size_t>(i)] - y.data<float>()[i])));
+  }
+  EXPECT_LT(max_err, 1e-4 * std::max(1.0, max_abs)) << onnx_file << ": largest output " << max_abs;
+}
+
+TEST(OnnxImport, TinyModelEqualsPyTorch) {
+  // Conv (grouped, dilated, padded), BatchNorm, Relu, Clip, MaxPool, Pad + AveragePool, Add, Concat, Flatten with
+  // the NHWC weight permutation, Gemm, Dropout, MatMul + Add, Cast of constants.
+  expect_matches_torch("tests/quant/data/tiny.onnx", "tiny_input_u8_4x12x12x3.npy", "tiny_output_f32_4x10.npy");
+}
+
+TEST(OnnxImport, MnistModelsEqualPyTorch) {
+  for (const char* m : {"lenet5", "resnet_small", "mobilenet"})
+    expect_matches_torch(std::string("models/") + m + ".onnx", "mnist_input_u8_16x28x28x1.npy",
+                         std::string(m) + "_output_f32_16x10.npy");
+}
+
+}  // namespace
+}  // namespace lutsim::quant
