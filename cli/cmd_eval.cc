@@ -1,7 +1,7 @@
 // lutsim eval NET --data X.npy --labels Y.npy: top-1 accuracy of a classifier network on labelled images, with a
 // confusion summary.
 //
-// Registration: main.cc lists {"eval", ..., lutsim::cli::cmd_eval}; the declaration is below, beside the command.
+// main.cc lists it when the quant library is built (common.h declares it).
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,8 +18,6 @@
 #include "lutsim/model/format.h"
 
 namespace lutsim::cli {
-
-int cmd_eval(const std::vector<std::string>& args);
 
 int cmd_eval(const std::vector<std::string>& args) {
   po::options_description opts("options");

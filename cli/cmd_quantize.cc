@@ -1,8 +1,7 @@
 // lutsim quantize MODEL.onnx --calib X.npy -o NET: post-training quantization of a float ONNX model into a lutsim
 // network file (docs/quantization.md).
 //
-// Registration: main.cc lists {"quantize", ..., lutsim::cli::cmd_quantize}; the declaration is below, beside the
-// command, and the binary links lutsim::quant.
+// main.cc lists it when the quant library is built (common.h declares it).
 #include <unistd.h>
 
 #include <chrono>
@@ -19,9 +18,6 @@
 #include "lutsim/quant/quantize.h"
 
 namespace lutsim::cli {
-
-int cmd_quantize(const std::vector<std::string>& args);
-
 namespace {
 
 // A one-line progress bar on stderr, redrawn in place on a terminal and printed per stage otherwise.
@@ -79,6 +75,8 @@ int cmd_quantize(const std::vector<std::string>& args) {
        "mixed precision by compression ratio against float32 weights (the same as --avg-bits 32/R)")
       ("calib-images", po::value<std::string>()->default_value("256")->value_name("N"),
        "calibration images the lapq and mixed-precision loss runs on")
+      ("lapq-evals", po::value<std::string>()->default_value("120")->value_name("N"),
+       "most golden-model runs the lapq search may spend (bounds its time)")
       ("hw", po::value<std::string>()->default_value("default")->value_name("HW"),
        "hardware config (its accumulator width and rounding are the golden model's)")
       ("threads", po::value<std::string>()->default_value("1")->value_name("N"), "worker threads, 1-256")
@@ -119,6 +117,7 @@ int cmd_quantize(const std::vector<std::string>& args) {
   if (vm.count("avg-bits")) q.avg_bits = real("avg-bits", 2, 8);
   if (vm.count("compression")) q.avg_bits = 32.0 / real("compression", 4, 16);
   q.lapq_images = static_cast<int>(int_in_range(vm, "calib-images", 1, 1 << 20));
+  q.lapq_max_evals = static_cast<int>(int_in_range(vm, "lapq-evals", 0, 100000));
   q.threads = static_cast<int>(int_in_range(vm, "threads", 1, 256));
   const bool quiet = vm.count("quiet") > 0;
   const HwConfig hw = load_hw_config(vm["hw"].as<std::string>());

@@ -660,22 +660,23 @@ Network quantize(const FloatGraph& g0, const Tensor& calib, const QuantOptions& 
     for (int ni : lin) coords.push_back({false, ni});
     int evals = 0;
     const double total_evals = static_cast<double>(opt.lapq_sweeps * coords.size() * 2);
-    for (int sweep = 0; sweep < opt.lapq_sweeps; ++sweep) {
+    for (int sweep = 0; sweep < opt.lapq_sweeps && evals < opt.lapq_max_evals; ++sweep) {
       bool improved = false;
       for (const Coord& c : coords)
         for (int d : {-1, 1}) {
+          if (evals >= opt.lapq_max_evals) break;
           Plan t = p;
           if (c.group) t.groups[static_cast<std::size_t>(c.idx)].exponent += d;
           else t.w_offset[static_cast<std::size_t>(c.idx)] += d;
           const double l = loss(cx, t, cal);
           ++evals;
-          progress("lapq", std::min(1.0, evals / total_evals));
+          progress("lapq", std::min(1.0, evals / std::min(total_evals, static_cast<double>(opt.lapq_max_evals))));
           if (l < cur - 1e-6) {
             cur = l;
             p = std::move(t);
             improved = true;
             // Keep walking the same way while it helps.
-            for (;;) {
+            while (evals < opt.lapq_max_evals) {
               Plan u = p;
               if (c.group) u.groups[static_cast<std::size_t>(c.idx)].exponent += d;
               else u.w_offset[static_cast<std::size_t>(c.idx)] += d;

@@ -39,6 +39,7 @@ struct QuantOptions {
   int threads = 1;
   int lapq_images = 256;           // calibration images the LAPQ and mixed-precision loss uses
   int lapq_sweeps = 3;
+  int lapq_max_evals = 120;        // golden-model runs LAPQ may spend, which bounds its time
   // Called with a stage name and the fraction done, for a progress bar.
   std::function<void(const std::string&, double)> progress;
 };
