@@ -29,6 +29,11 @@ void conv(const Layer& l, const FloatValue& x, FloatValue& y, DType out_dtype) {
   const std::int64_t H = x.shape[1], W = x.shape[2];
   const std::int64_t KH = p.weights.dim(1), KW = p.weights.dim(2), I = p.weights.dim(3);
   const std::int64_t o_per_group = O / p.groups;
+  // The decoded weights, [O][KH*KW*I], once per run rather than once per tap.
+  const std::int64_t per_o = KH * KW * I;
+  std::vector<double> wd(static_cast<std::size_t>(O * per_o));
+  for (std::int64_t o = 0; o < O; ++o)
+    for (std::int64_t j = 0; j < per_o; ++j) wd[static_cast<std::size_t>(o * per_o + j)] = p.weight(static_cast<int>(o), j);
   for (std::int64_t n = 0; n < N; ++n)
     for (std::int64_t oh = 0; oh < OH; ++oh)
       for (std::int64_t ow = 0; ow < OW; ++ow)
@@ -41,7 +46,7 @@ void conv(const Layer& l, const FloatValue& x, FloatValue& y, DType out_dtype) {
               const std::int64_t iw = ow * w.sw + kw * w.dw - w.pad_left;
               if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;  // pad positions read 0
               for (std::int64_t i = 0; i < I; ++i)
-                sum += p.weight(static_cast<int>(o), (kh * KW + kw) * I + i) *
+                sum += wd[static_cast<std::size_t>(o * per_o + (kh * KW + kw) * I + i)] *
                        x.q[static_cast<std::size_t>(nhwc(x.shape, n, ih, iw, g * I + i))];
             }
           double v = sum;  // s32 output: the exact bias + sum, no wrap
