@@ -188,9 +188,27 @@ Network wide(Tensor* in) {
   return b.done(z);
 }
 
+// Raw s32 outputs concatenated (4-byte copies) and flattened: the only ops that may read an s32 value.
+Network raw_concat(Tensor* in) {
+  NetBuilder b("raw_concat", 5, 6, 10, DType::S8, 9);
+  ConvOpt o;
+  o.out_c = 7;
+  o.out = DType::S32;
+  o.pt = o.pb = 1;
+  const int a = b.conv(b.input(), o);
+  o.out_c = 3;
+  o.bits = 8;
+  const int c = b.conv(b.input(), o);
+  const int cat = b.concat({a, c, a});
+  const int r = b.reshape(cat, 1, 5, 17 * 4);
+  *in = b.random_input(2);
+  return b.done(r);
+}
+
 const NetCase kNets[] = {
     {"conv_basic", conv_basic}, {"conv_strided", conv_strided}, {"depthwise", depthwise}, {"grouped", grouped},
     {"stem", stem},             {"pools_dense", pools_dense},   {"residual", residual},   {"wide", wide},
+    {"raw_concat", raw_concat},
 };
 
 class Sweep : public ::testing::TestWithParam<int> {};

@@ -451,7 +451,7 @@ void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
     if (c->span == g.span && c->taps == g.taps_y * g.taps_x && c->n_cols == g.n_cols && c->in_offset == g.in_offset &&
         c->wmode == wmode_ && c->wbits == wbits_ && c->in_group == in_group_ && c->out_group == out_group_ &&
         c->out_offset == out_offset_ && c->raw.size() == raw_n && std::memcmp(c->raw.data(), raw, raw_n) == 0 &&
-        c->luts.size() == lut_n && std::memcmp(c->luts.data(), luts_.data(), lut_n) == 0) {
+        c->luts.size() == lut_n && (lut_n == 0 || std::memcmp(c->luts.data(), luts_.data(), lut_n) == 0)) {
       hit = c.get();
       break;
     }
