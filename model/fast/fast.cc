@@ -71,6 +71,11 @@ FastIsa resolve_isa(FastIsa isa, const Layer& l) {
   return isa;
 }
 
+// The threads a run of `work` units may use (see kDefaultMinParallelWork).
+int threads_for(std::int64_t work, int threads, std::int64_t min_parallel_work) {
+  return work >= min_parallel_work ? threads : 1;
+}
+
 void add_counts(LayerStats& st, const Counts& c) {
   st.wraps += c.wraps;
   st.clamped_low += c.low;
@@ -82,8 +87,9 @@ void add_counts(LayerStats& st, const Counts& c) {
 
 class ConvFast final : public FastKernel {
  public:
-  ConvFast(const Network& net, const Layer& l, const ArithConfig& cfg, int threads, FastIsa isa)
-      : threads_(std::max(1, threads)), vnni_(isa == FastIsa::Avx512Vnni) {
+  ConvFast(const Network& net, const Layer& l, const ArithConfig& cfg, int threads, FastIsa isa,
+           std::int64_t min_parallel_work)
+      : threads_(std::max(1, threads)), min_work_(min_parallel_work), vnni_(isa == FastIsa::Avx512Vnni) {
     const ConvParams& p = l.conv;
     const ValueInfo& xi = net.value(l.inputs.at(0));
     const ValueInfo& yi = net.value(l.output);
@@ -240,18 +246,19 @@ class ConvFast final : public FastKernel {
     const std::uint8_t* xp = !to_u8 && reads_stay_inside_input() ? x.raw() : prepare(x, to_u8, scratch);
     Counts c;
     void* o = out.raw();
+    const std::int64_t outputs = N * g_.OH * g_.OW * g_.O;
+    const int t = threads_for(outputs * K_ / 256, threads_, min_work_);
     switch (path_) {
       case Path::Gemm:
-        vnni_ ? fast::gemm_avx512_vnni(gemm_, xp, N, o, threads_, c) : fast::gemm_portable(gemm_, xp, N, o, threads_, c);
+        vnni_ ? fast::gemm_avx512_vnni(gemm_, xp, N, o, t, c) : fast::gemm_portable(gemm_, xp, N, o, t, c);
         break;
       case Path::Depthwise:
-        vnni_ ? fast::depthwise_avx512(dw_, xp, N, o, threads_, c) : fast::depthwise_portable(dw_, xp, N, o, threads_, c);
+        vnni_ ? fast::depthwise_avx512(dw_, xp, N, o, t, c) : fast::depthwise_portable(dw_, xp, N, o, t, c);
         break;
       case Path::Exact:
-        fast::conv_exact(exact_, xp, N, o, threads_, c);
+        fast::conv_exact(exact_, xp, N, o, t, c);
         break;
     }
-    const std::int64_t outputs = N * g_.OH * g_.OW * g_.O;
     st.macs += outputs * K_;
     st.outputs += outputs;
     add_counts(st, c);
@@ -312,6 +319,7 @@ class ConvFast final : public FastKernel {
   }
 
   int threads_;
+  std::int64_t min_work_;
   bool vnni_;
   bool s8_ = false;
   ConvGeom g_;
@@ -326,10 +334,72 @@ class ConvFast final : public FastKernel {
 // ---------------------------------------------------------------------------------------------------------
 // Pools, add, concat, reshape.
 
-inline void store_clamped(std::int64_t v, const Clamp& c, Counts& n, auto* out) {
-  if (v < c.act_min) ++n.low;
-  if (v > c.act_max) ++n.high;
-  *out = static_cast<std::remove_pointer_t<decltype(out)>>(clamp(v, c.act_min, c.act_max));
+// clamp(rshift_round(v, s), lo, hi) for |v| < 2^24 (pool window sums and add operands) in 32-bit arithmetic,
+// without branches once the rounding mode and the sign class of s are fixed, so that loops over elements
+// vectorise. Equal to arith.h's functions because:
+//  - s > 0: half_up adds 2^(s-1) <= 2^30 to |v| < 2^24, no overflow; floor is v >> s; half_even as in arith.h;
+//  - s <= 0: v * 2^-s is taken after clamping v to [-2^15, 2^15]; lo and hi lie in [-128, 255], and any v
+//    beyond 2^15 in magnitude is clamped to the same bound (and counted the same way) with or without it.
+// fast_kernels_test checks the pools and add against the reference kernels for every shift and mode.
+struct Requant32 {
+  Requant32(int s, const Clamp& c) : lo(c.act_min), hi(c.act_max) {
+    if (s > 0) {
+      rs = s;
+      half = static_cast<std::int32_t>(std::int64_t{1} << (s - 1));
+      mask = static_cast<std::int32_t>((std::int64_t{1} << s) - 1);
+    } else {
+      ls = -s;
+    }
+  }
+  int rs = 0, ls = 0;
+  std::int32_t half = 0, mask = 0;
+  std::int32_t lo, hi;
+};
+
+template <Rounding R, bool kLeft>
+inline std::int32_t requant32(std::int32_t v, const Requant32& q) {
+  if constexpr (kLeft) {
+    v = std::min(std::max(v, -(1 << 15)), 1 << 15);
+    return v * (1 << q.ls);
+  } else if constexpr (R == Rounding::Floor) {
+    return v >> q.rs;
+  } else if constexpr (R == Rounding::HalfUp) {
+    return (v + q.half) >> q.rs;
+  } else {
+    const std::int32_t f = v >> q.rs, r = v & q.mask;
+    return f + static_cast<std::int32_t>((r > q.half) | ((r == q.half) & ((f & 1) != 0)));
+  }
+}
+
+// Calls f.template operator()<R, kLeft>() for the rounding mode and the sign class of shift s.
+template <class F>
+void with_requant(Rounding r, int s, F&& f) {
+  auto by_sign = [&]<Rounding R>() {
+    if (s > 0)
+      f.template operator()<R, false>();
+    else
+      f.template operator()<R, true>();
+  };
+  switch (r) {
+    case Rounding::HalfUp: return by_sign.template operator()<Rounding::HalfUp>();
+    case Rounding::HalfEven: return by_sign.template operator()<Rounding::HalfEven>();
+    case Rounding::Floor: return by_sign.template operator()<Rounding::Floor>();
+  }
+}
+
+// Requantises n 32-bit values into out and counts the clamps.
+template <Rounding R, bool kLeft, class TY>
+inline void requant_row(const std::int32_t* __restrict v, std::int64_t n, const Requant32& q, TY* __restrict out,
+                        Counts& c) {
+  std::int32_t low = 0, high = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int32_t r = requant32<R, kLeft>(v[i], q);
+    low += r < q.lo;
+    high += r > q.hi;
+    out[i] = static_cast<TY>(std::min(std::max(r, q.lo), q.hi));
+  }
+  c.low += low;
+  c.high += high;
 }
 
 struct PoolGeom {
@@ -341,18 +411,20 @@ struct PoolGeom {
 template <class T>
 class MaxPoolFast final : public FastKernel {
  public:
-  MaxPoolFast(PoolGeom g, int threads) : g_(g), threads_(threads) {}
+  MaxPoolFast(PoolGeom g, int threads, std::int64_t min_work) : g_(g), threads_(threads), min_work_(min_work) {}
   std::string_view path() const override { return "maxpool"; }
   void run(std::span<const Tensor* const> ins, Tensor& out, LayerStats& st) const override {
     const T* x = ins[0]->data<T>();
     T* y = out.data<T>();
     const PoolGeom g = g_;
     const std::int64_t rows = out.dim(0) * g.OH;
-#pragma omp parallel for num_threads(threads_) if (threads_ > 1) schedule(static)
+    const int threads = threads_for(out.numel() * g.w.kh * g.w.kw, threads_, min_work_);
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
     for (std::int64_t r = 0; r < rows; ++r) {
       const std::int64_t n = r / g.OH, oh = r % g.OH;
       for (int ow = 0; ow < g.OW; ++ow) {
-        T* o = y + (r * g.OW + ow) * g.C;
+        const int C = g.C;  // a local: stores through o (a char type for u8) could otherwise alias g
+        T* __restrict o = y + (r * g.OW + ow) * C;
         bool first = true;
         for (int kh = 0; kh < g.w.kh; ++kh) {
           const std::int64_t ih = oh * g.w.sh + kh * g.w.dh - g.w.pad_top;
@@ -360,12 +432,12 @@ class MaxPoolFast final : public FastKernel {
           for (int kw = 0; kw < g.w.kw; ++kw) {
             const int iw = ow * g.w.sw + kw * g.w.dw - g.w.pad_left;
             if (iw < 0 || iw >= g.W) continue;
-            const T* xp = x + ((n * g.H + ih) * g.W + iw) * g.C;
+            const T* __restrict xp = x + ((n * g.H + ih) * g.W + iw) * g.C;
             if (first) {
-              std::memcpy(o, xp, static_cast<std::size_t>(g.C) * sizeof(T));
+              for (int c = 0; c < C; ++c) o[c] = xp[c];
               first = false;
             } else {
-              for (int c = 0; c < g.C; ++c) o[c] = std::max(o[c], xp[c]);
+              for (int c = 0; c < C; ++c) o[c] = o[c] < xp[c] ? xp[c] : o[c];
             }
           }
         }
@@ -377,22 +449,34 @@ class MaxPoolFast final : public FastKernel {
  private:
   PoolGeom g_;
   int threads_;
+  std::int64_t min_work_;
 };
 
 // AvgPool and GlobalAvgPool: exact s32 window sums (at most 64 * 64 * 255 in magnitude), pad taps add 0.
 template <class TX, class TY>
 class AvgPoolFast final : public FastKernel {
  public:
-  AvgPoolFast(PoolGeom g, const PoolParams& p, const ArithConfig& cfg, int threads)
-      : g_(g), shift_(p.shift), clamp_(p.clamp), rounding_(cfg.rounding), threads_(threads) {}
+  AvgPoolFast(PoolGeom g, const PoolParams& p, const ArithConfig& cfg, int threads, std::int64_t min_work)
+      : g_(g), shift_(p.shift), clamp_(p.clamp), rounding_(cfg.rounding), threads_(threads), min_work_(min_work) {}
   std::string_view path() const override { return "avgpool"; }
   void run(std::span<const Tensor* const> ins, Tensor& out, LayerStats& st) const override {
-    const TX* x = ins[0]->data<TX>();
+    Counts total;
+    with_requant(rounding_, shift_, [&]<Rounding R, bool kLeft>() { run_t<R, kLeft>(*ins[0], out, total); });
+    st.outputs += out.numel();
+    st.clamped_low += total.low;
+    st.clamped_high += total.high;
+  }
+
+ private:
+  template <Rounding R, bool kLeft>
+  void run_t(const Tensor& xt, Tensor& out, Counts& total) const {
+    const TX* x = xt.data<TX>();
     TY* y = out.data<TY>();
     const PoolGeom g = g_;
+    const Requant32 q(shift_, clamp_);
     const std::int64_t rows = out.dim(0) * g.OH;
-    std::int64_t low = 0, high = 0;
-#pragma omp parallel num_threads(threads_) if (threads_ > 1)
+    const int threads = threads_for(out.numel() * g.w.kh * g.w.kw, threads_, min_work_);
+#pragma omp parallel num_threads(threads) if (threads > 1)
     {
       Counts cnt;
       std::vector<std::int32_t> sum(static_cast<std::size_t>(g.C));
@@ -400,78 +484,85 @@ class AvgPoolFast final : public FastKernel {
       for (std::int64_t r = 0; r < rows; ++r) {
         const std::int64_t n = r / g.OH, oh = r % g.OH;
         for (int ow = 0; ow < g.OW; ++ow) {
-          std::fill(sum.begin(), sum.end(), 0);
-          std::int32_t* s = sum.data();
+          const int C = g.C;
+          std::int32_t* __restrict s = sum.data();
+          for (int c = 0; c < C; ++c) s[c] = 0;
           for (int kh = 0; kh < g.w.kh; ++kh) {
             const std::int64_t ih = oh * g.w.sh + kh * g.w.dh - g.w.pad_top;
             if (ih < 0 || ih >= g.H) continue;
             for (int kw = 0; kw < g.w.kw; ++kw) {
               const int iw = ow * g.w.sw + kw * g.w.dw - g.w.pad_left;
               if (iw < 0 || iw >= g.W) continue;
-              const TX* xp = x + ((n * g.H + ih) * g.W + iw) * g.C;
-              for (int c = 0; c < g.C; ++c) s[c] += xp[c];
+              const TX* __restrict xp = x + ((n * g.H + ih) * g.W + iw) * g.C;
+              for (int c = 0; c < C; ++c) s[c] += xp[c];
             }
           }
-          TY* o = y + (r * g.OW + ow) * g.C;
-          for (int c = 0; c < g.C; ++c) store_clamped(rshift_round(s[c], shift_, rounding_), clamp_, cnt, o + c);
+          requant_row<R, kLeft>(s, C, q, y + (r * g.OW + ow) * C, cnt);
         }
       }
 #pragma omp critical
-      {
-        low += cnt.low;
-        high += cnt.high;
-      }
+      total += cnt;
     }
-    st.outputs += out.numel();
-    st.clamped_low += low;
-    st.clamped_high += high;
   }
 
- private:
   PoolGeom g_;
   int shift_;
   Clamp clamp_;
   Rounding rounding_;
   int threads_;
+  std::int64_t min_work_;
 };
 
-// Add: (a << la) + (b << lb) is exact in 64 bits (|.| < 2^24), then rshift_round and clamp.
+// Add: (a << la) + (b << lb) is exact in 32 bits (|.| < 2^24), then rshift_round and clamp.
 template <class TA, class TB, class TY>
 class AddFast final : public FastKernel {
  public:
-  AddFast(const AddParams& p, const ArithConfig& cfg, int threads)
-      : la_(p.la), lb_(p.lb), shift_(p.shift), clamp_(p.clamp), rounding_(cfg.rounding), threads_(threads) {}
+  AddFast(const AddParams& p, const ArithConfig& cfg, int threads, std::int64_t min_work)
+      : la_(p.la), lb_(p.lb), shift_(p.shift), clamp_(p.clamp), rounding_(cfg.rounding), threads_(threads),
+        min_work_(min_work) {}
   std::string_view path() const override { return "add"; }
   void run(std::span<const Tensor* const> ins, Tensor& out, LayerStats& st) const override {
-    const TA* a = ins[0]->data<TA>();
-    const TB* b = ins[1]->data<TB>();
-    TY* y = out.data<TY>();
-    const std::int64_t n = out.numel();
-    std::int64_t low = 0, high = 0;
-#pragma omp parallel num_threads(threads_) if (threads_ > 1)
-    {
-      Counts cnt;
-#pragma omp for schedule(static)
-      for (std::int64_t i = 0; i < n; ++i) {
-        const std::int64_t v = (std::int64_t{a[i]} << la_) + (std::int64_t{b[i]} << lb_);
-        store_clamped(rshift_round(v, shift_, rounding_), clamp_, cnt, y + i);
-      }
-#pragma omp critical
-      {
-        low += cnt.low;
-        high += cnt.high;
-      }
-    }
-    st.outputs += n;
-    st.clamped_low += low;
-    st.clamped_high += high;
+    Counts total;
+    with_requant(rounding_, shift_, [&]<Rounding R, bool kLeft>() { run_t<R, kLeft>(*ins[0], *ins[1], out, total); });
+    st.outputs += out.numel();
+    st.clamped_low += total.low;
+    st.clamped_high += total.high;
   }
 
  private:
+  template <Rounding R, bool kLeft>
+  void run_t(const Tensor& at, const Tensor& bt, Tensor& out, Counts& total) const {
+    const TA* a = at.data<TA>();
+    const TB* b = bt.data<TB>();
+    TY* y = out.data<TY>();
+    const std::int64_t n = out.numel();
+    constexpr std::int64_t kBlock = 1024;
+    const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+    const Requant32 q(shift_, clamp_);
+    const int la = la_, lb = lb_;
+    const int threads = threads_for(n, threads_, min_work_);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+      Counts cnt;
+      std::int32_t v[kBlock];
+#pragma omp for schedule(static)
+      for (std::int64_t bi = 0; bi < blocks; ++bi) {
+        const std::int64_t i0 = bi * kBlock, m = std::min(kBlock, n - i0);
+        const TA* __restrict pa = a + i0;
+        const TB* __restrict pb = b + i0;
+        for (std::int64_t i = 0; i < m; ++i) v[i] = (std::int32_t{pa[i]} << la) + (std::int32_t{pb[i]} << lb);
+        requant_row<R, kLeft>(v, m, q, y + i0, cnt);
+      }
+#pragma omp critical
+      total += cnt;
+    }
+  }
+
   int la_, lb_, shift_;
   Clamp clamp_;
   Rounding rounding_;
   int threads_;
+  std::int64_t min_work_;
 };
 
 // Concat along channels: per pixel, one copy per input.
@@ -519,12 +610,12 @@ struct Typed {
 }  // namespace
 
 std::unique_ptr<LayerKernel> make_fast_kernel(const Network& net, const Layer& l, const ArithConfig& cfg, int threads,
-                                              FastIsa isa) {
+                                              FastIsa isa, std::int64_t min_parallel_work) {
   threads = std::max(1, threads);
   const auto dt = [&](int id) { return net.value(id).dtype; };
   switch (l.op) {
     case OpKind::Conv2D:
-    case OpKind::Dense: return std::make_unique<ConvFast>(net, l, cfg, threads, resolve_isa(isa, l));
+    case OpKind::Dense: return std::make_unique<ConvFast>(net, l, cfg, threads, resolve_isa(isa, l), min_parallel_work);
     case OpKind::MaxPool:
     case OpKind::AvgPool:
     case OpKind::GlobalAvgPool: {
@@ -532,13 +623,13 @@ std::unique_ptr<LayerKernel> make_fast_kernel(const Network& net, const Layer& l
       const ValueInfo& y = net.value(l.output);
       PoolGeom g{x.h, x.w, x.c, y.h, y.w, l.pool.win};
       if (l.op == OpKind::GlobalAvgPool) g.w = Window{.kh = x.h, .kw = x.w};
-      if (l.op == OpKind::MaxPool) return Typed<MaxPoolFast>::make<1>(&x.dtype, g, threads);
+      if (l.op == OpKind::MaxPool) return Typed<MaxPoolFast>::make<1>(&x.dtype, g, threads, min_parallel_work);
       const DType d[] = {x.dtype, y.dtype};
-      return Typed<AvgPoolFast>::make<2>(d, g, l.pool, cfg, threads);
+      return Typed<AvgPoolFast>::make<2>(d, g, l.pool, cfg, threads, min_parallel_work);
     }
     case OpKind::Add: {
       const DType d[] = {dt(l.inputs.at(0)), dt(l.inputs.at(1)), dt(l.output)};
-      return Typed<AddFast>::make<3>(d, l.add, cfg, threads);
+      return Typed<AddFast>::make<3>(d, l.add, cfg, threads, min_parallel_work);
     }
     case OpKind::Concat: return std::make_unique<ConcatFast>();
     case OpKind::Reshape: return std::make_unique<ReshapeFast>();

@@ -375,7 +375,8 @@ bool check_case(const LayerCase& c, Rng& r, const std::vector<Variant>& vs, std:
   bool ok = true;
   for (const Variant& v : vs) {
     const std::string name = std::string(fast_isa_name(v.isa)) + " threads " + std::to_string(v.threads);
-    std::unique_ptr<LayerKernel> k = make_fast_kernel(c.net, l, c.cfg, v.threads, v.isa);
+    // min_parallel_work 0: even these small layers run on v.threads threads.
+    std::unique_ptr<LayerKernel> k = make_fast_kernel(c.net, l, c.cfg, v.threads, v.isa, 0);
     const auto* fk = dynamic_cast<const FastKernel*>(k.get());
     if (!fk) {
       ADD_FAILURE() << c.desc << ": " << name << ": not a FastKernel";

@@ -29,7 +29,14 @@ class FastKernel : public LayerKernel {
   virtual std::string_view path() const = 0;
 };
 
+// A layer runs on more than one thread only when a run has at least min_parallel_work units of work, so that
+// small layers do not pay the fork/join of a parallel region (which costs milliseconds when the OS is slow to
+// schedule the other thread on a busy machine). A unit is about a nanosecond of one core's time: 256 MACs of a
+// conv or dense layer, one window tap of a pool, one element of an add. 0 parallelises every layer (tests).
+inline constexpr std::int64_t kDefaultMinParallelWork = 16384;
+
 std::unique_ptr<LayerKernel> make_fast_kernel(const Network& net, const Layer& layer, const ArithConfig& cfg,
-                                              int threads, FastIsa isa);
+                                              int threads, FastIsa isa,
+                                              std::int64_t min_parallel_work = kDefaultMinParallelWork);
 
 }  // namespace lutsim
