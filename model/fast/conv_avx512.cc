@@ -256,15 +256,49 @@ void gemm_run(const GemmPlan& P, const std::uint8_t* x, std::int64_t N, void* ou
   }
 }
 
+// One output row of a depthwise conv: channels in lanes, 16 at a time; for each block of channels the kernel
+// walks the row's pixels with the block's weights held in registers when the kernel has kT taps (kT = 0:
+// any number, weights loaded per tap).
+template <int kT, bool kS8, bool kS32, Rounding R, bool kRightOnly, bool kMayWrap>
+void depthwise_row(const DwPlan& P, const PostConst& pc, const std::uint8_t* row_base, void* row_out,
+                   VecCounts& vc) {
+  const ConvGeom& g = P.g;
+  const int C = g.C;
+  const int T = kT ? kT : static_cast<int>(P.tap_off.size());
+  const std::int64_t* off = P.tap_off.data();
+  const std::int64_t step = std::int64_t{g.sw} * C;
+  const std::int64_t esz = kS32 ? 4 : 1;
+  for (int cb = 0; cb < C; cb += 16) {
+    const __mmask16 lanes = lane_mask(C - cb);
+    const std::int32_t* wb = P.w32.data() + cb;
+    __m512i wv[kT ? kT : 1];
+    if constexpr (kT > 0)
+      for (int t = 0; t < kT; ++t) wv[t] = _mm512_load_si512(wb + std::int64_t{t} * P.Cp);
+    const std::uint8_t* base = row_base + cb;
+    char* dst = static_cast<char*>(row_out) + cb * esz;
+    for (int ow = 0; ow < g.OW; ++ow, base += step, dst += std::int64_t{C} * esz) {
+      __m512i acc = _mm512_setzero_si512();
+      for (int t = 0; t < T; ++t) {
+        const __m128i xb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + off[t]));
+        const __m512i xv = kS8 ? _mm512_cvtepi8_epi32(xb) : _mm512_cvtepu8_epi32(xb);
+        const __m512i w = kT > 0 ? wv[kT > 0 ? t : 0] : _mm512_load_si512(wb + std::int64_t{t} * P.Cp);
+        // x (s16 in the low half, its sign extension or 0 in the high half) times w (low half; high half 0),
+        // summed in pairs: exactly x * w.
+        acc = _mm512_dpwssd_epi32(acc, xv, w);
+      }
+      post16<kS32, R, kRightOnly, kMayWrap>(acc, P.post, pc, static_cast<std::size_t>(cb), lanes, dst, vc);
+    }
+  }
+}
+
 template <bool kS8, bool kS32, Rounding R, bool kRightOnly, bool kMayWrap>
 void depthwise_run(const DwPlan& P, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& total) {
   const ConvGeom& g = P.g;
   const std::int64_t rows = N * g.OH;
-  const int C = g.C;
-  const int T = static_cast<int>(P.tap_off.size());
-  const std::size_t esz = kS32 ? 4 : 1;
+  const std::int64_t esz = kS32 ? 4 : 1;
   const PostConst pc = post_const(P.post);
   const std::int64_t chunk = work_chunk(rows, threads);
+  const bool three_by_three = P.tap_off.size() == 9;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     Counts c;
@@ -272,22 +306,12 @@ void depthwise_run(const DwPlan& P, const std::uint8_t* x, std::int64_t N, void*
 #pragma omp for schedule(dynamic, chunk)
     for (std::int64_t row = 0; row < rows; ++row) {
       const std::int64_t n = row / g.OH, oh = row % g.OH;
-      for (int ow = 0; ow < g.OW; ++ow) {
-        const std::uint8_t* base = x + ((n * g.Hp + oh * g.sh) * g.Wp + std::int64_t{ow} * g.sw) * C;
-        const std::int64_t o = (row * g.OW + ow) * C;
-        for (int cb = 0; cb < C; cb += 16) {
-          __m512i acc = _mm512_setzero_si512();
-          for (int t = 0; t < T; ++t) {
-            const __m128i xb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + P.tap_off[static_cast<std::size_t>(t)] + cb));
-            const __m512i xv = kS8 ? _mm512_cvtepi8_epi32(xb) : _mm512_cvtepu8_epi32(xb);
-            // x (s16 in the low half, its sign extension or 0 in the high half) times w (low half; high half
-            // 0), summed in pairs: exactly x * w.
-            acc = _mm512_dpwssd_epi32(acc, xv, _mm512_load_si512(P.w32.data() + std::int64_t{t} * P.Cp + cb));
-          }
-          post16<kS32, R, kRightOnly, kMayWrap>(acc, P.post, pc, static_cast<std::size_t>(cb), lane_mask(C - cb),
-                          static_cast<char*>(out) + (o + cb) * static_cast<std::int64_t>(esz), vc);
-        }
-      }
+      const std::uint8_t* base = x + (n * g.Hp + oh * g.sh) * g.Wp * g.C;
+      void* dst = static_cast<char*>(out) + row * g.OW * g.C * esz;
+      if (three_by_three)
+        depthwise_row<9, kS8, kS32, R, kRightOnly, kMayWrap>(P, pc, base, dst, vc);
+      else
+        depthwise_row<0, kS8, kS32, R, kRightOnly, kMayWrap>(P, pc, base, dst, vc);
       vc.flush(c);
     }
 #pragma omp critical

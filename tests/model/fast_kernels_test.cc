@@ -181,6 +181,7 @@ LayerCase random_conv(Rng& r, bool dense, std::int64_t max_macs) {
       }
       w.kh = coin(r, 0.1) ? 7 : unii(r, 1, 5);
       w.kw = coin(r, 0.1) ? 7 : unii(r, 1, 5);
+      if (kind == "depthwise" && coin(r, 0.5)) w.kh = w.kw = 3;  // the 3x3 depthwise kernel has its own code
       w.sh = coin(r, 0.6) ? 1 : unii(r, 2, 3);
       w.sw = coin(r, 0.6) ? 1 : unii(r, 2, 3);
       w.dh = coin(r, 0.75) ? 1 : unii(r, 2, 3);
