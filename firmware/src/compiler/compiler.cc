@@ -130,42 +130,25 @@ Program compile(const Network& net, const HwConfig& hw, const CompileOptions& op
 
   fw::ParamImage params;
   fw::LowerCtx cx(net, hw, opt, values, params);
-  std::vector<fw::Lowered> lowered;
-  lowered.reserve(net.layers.size());
-  for (const Layer& l : net.layers) {
+  // Every op but reshape emits instructions; the last one that does ends without layer-boundary tokens.
+  int last_with_code = -1;
+  for (std::size_t i = 0; i < net.layers.size(); ++i)
+    if (net.layers[i].op != OpKind::Reshape) last_with_code = static_cast<int>(i);
+
+  // Each layer is lowered and emitted in turn, so that only one layer's steps are held at a time.
+  fw::Emitter em;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    fw::Lowered lw;
     switch (l.op) {
       case OpKind::Conv2D:
-      case OpKind::Dense: lowered.push_back(fw::lower_conv(cx, l)); break;
+      case OpKind::Dense: lw = fw::lower_conv(cx, l); break;
       case OpKind::MaxPool:
-      case OpKind::AvgPool: lowered.push_back(fw::lower_pool(cx, l)); break;
-      case OpKind::GlobalAvgPool: lowered.push_back(fw::lower_global_pool(cx, l)); break;
-      case OpKind::Add: lowered.push_back(fw::lower_add(cx, l)); break;
-      case OpKind::Concat: lowered.push_back(fw::lower_concat(cx, l)); break;
-      case OpKind::Reshape: lowered.emplace_back(); break;
-    }
-  }
-
-  const std::uint64_t act_base = (params.bytes().size() + 63) / 64 * 64;
-  p.dram_bytes = act_base + act_top;
-  if (p.dram_bytes > (std::uint64_t{1} << 32))
-    throw Error("network '" + net.name + "': the DRAM image needs " + std::to_string(p.dram_bytes) +
-                " bytes, more than the 4 GiB the ISA addresses");
-  for (auto& r : values) r.addr += act_base;
-
-  int last_with_code = -1;
-  for (std::size_t i = 0; i < lowered.size(); ++i)
-    if (!lowered[i].steps.empty()) last_with_code = static_cast<int>(i);
-
-  fw::Emitter em;
-  for (std::size_t i = 0; i < lowered.size(); ++i) {
-    const Layer& l = net.layers[i];
-    fw::Lowered& lw = lowered[i];
-    // Activation addresses are relative until here.
-    for (auto& s : lw.steps) {
-      for (auto& in : s.loads)
-        if (auto* ld = std::get_if<isa::Load>(&in.body); ld && ld->buf == static_cast<std::int64_t>(isa::Buffer::Act))
-          ld->dram_addr += static_cast<std::int64_t>(act_base);  // weights and parameters are absolute already
-      for (auto& in : s.stores) std::get<isa::Store>(in.body).dram_addr += static_cast<std::int64_t>(act_base);
+      case OpKind::AvgPool: lw = fw::lower_pool(cx, l); break;
+      case OpKind::GlobalAvgPool: lw = fw::lower_global_pool(cx, l); break;
+      case OpKind::Add: lw = fw::lower_add(cx, l); break;
+      case OpKind::Concat: lw = fw::lower_concat(cx, l); break;
+      case OpKind::Reshape: break;
     }
     LayerRange lr;
     lr.name = l.name;
@@ -177,6 +160,20 @@ Program compile(const Network& net, const HwConfig& hw, const CompileOptions& op
     else em.compute_layer(std::move(lw.steps), lw.depth, last);
     lr.end = static_cast<std::uint32_t>(em.code().size());
     p.layers.push_back(lr);
+  }
+
+  // The activation area follows the parameters; its addresses were relative until now.
+  const std::uint64_t act_base = (params.bytes().size() + 63) / 64 * 64;
+  p.dram_bytes = act_base + act_top;
+  if (p.dram_bytes > (std::uint64_t{1} << 32))
+    throw Error("network '" + net.name + "': the DRAM image needs " + std::to_string(p.dram_bytes) +
+                " bytes, more than the 4 GiB the ISA addresses");
+  for (auto& r : values) r.addr += act_base;
+  for (isa::Instruction& in : em.code()) {
+    if (auto* ld = std::get_if<isa::Load>(&in.body); ld && ld->buf == static_cast<std::int64_t>(isa::Buffer::Act))
+      ld->dram_addr += static_cast<std::int64_t>(act_base);  // weights and parameters are absolute already
+    else if (auto* st = std::get_if<isa::Store>(&in.body))
+      st->dram_addr += static_cast<std::int64_t>(act_base);
   }
   p.code = std::move(em.code());
   p.dram_init = std::move(params.bytes());
