@@ -566,6 +566,26 @@ TEST(Errors, IllegalInstructionForTheMachine) {
   EXPECT_NE(run_error(m, {bad}).find("pc 0: illegal instruction: flag pop_prev is illegal on the load queue"), std::string::npos);
 }
 
+TEST(Machine, ExecuteOneInstructionIgnoresTokens) {
+  Machine m(hw_cfg(4, 4), 16);
+  m.dram()[3] = 9;
+  Load l;
+  l.dram_addr = 3;
+  l.y_size = l.z_size = 1;
+  m.execute(I(l, Deps{false, true, false, true}), 7);  // a pop that run() could not satisfy
+  EXPECT_EQ(m.act()[0], 9);
+  EXPECT_EQ(m.tokens(), (std::array<int, 4>{0, 0, 0, 0}));
+  EXPECT_EQ(m.stats().insns[static_cast<int>(Opcode::Load)], 1);
+  Gemm g;
+  g.n_cols = 9;
+  try {
+    m.execute(I(g), 7);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pc 7: illegal instruction: n_cols = 9"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Errors, NameTheLayerWhenGiven) {
   Machine m(hw_cfg(4, 4), 16);
   Store s;

@@ -251,6 +251,16 @@ void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std
   for (const IsaStats& s : layer_stats_) stats_ += s;
 }
 
+void Machine::execute(const isa::Instruction& in, std::uint32_t pc) {
+  Ctx c;
+  c.pc = pc;
+  c.in = &in;
+  std::string e = isa::check(in);
+  if (e.empty()) e = isa::check(in, hw_);
+  if (!e.empty()) c.fail("illegal instruction: " + e);
+  exec(in, stats_, c);
+}
+
 void Machine::exec(const isa::Instruction& in, IsaStats& st, const Ctx& ctx) {
   ++st.insns[static_cast<std::size_t>(in.opcode())];
   switch (in.opcode()) {
@@ -666,7 +676,14 @@ void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
   st.act_write += p.n_pix * p.n_cols * es;
 }
 
-Interpreter::Interpreter(const Program& p) : p_(p), m_((validate_program(p, "program for '" + p.network + "'"), p.hw), p.dram_bytes) {}
+namespace {
+const Program& validated(const Program& p) {
+  validate_program(p, "program for '" + p.network + "'");
+  return p;
+}
+}  // namespace
+
+Interpreter::Interpreter(const Program& p) : p_(validated(p)), m_(p.hw, p.dram_bytes) {}
 
 IsaResult Interpreter::run(const Tensor& input, const IsaOptions& opt) {
   const Program& p = p_;

@@ -76,6 +76,11 @@ class Machine {
   void run(std::span<const isa::Instruction> code, Schedule schedule = Schedule::ProgramOrder,
            std::span<const LayerRange> layers = {});
 
+  // Executes one instruction's data semantics (its SRAM/DRAM/accumulator effects and weight-path state), ignoring
+  // its token flags; statistics are added to stats(). For timing models that schedule instructions themselves and
+  // reuse these semantics. Throws lutsim::Error naming `pc` like run().
+  void execute(const isa::Instruction& in, std::uint32_t pc = 0);
+
   // Use the portable kernels even on a CPU with AVX-512 VNNI (tests compare both paths).
   void set_portable_kernels(bool on) { portable_ = on; }
 
