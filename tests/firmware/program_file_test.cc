@@ -142,6 +142,22 @@ TEST(ProgramFile, OutOfRangeFieldsNameThePcAndField) {
   EXPECT_NE(e.find("instruction at pc " + std::to_string(gemm_pc) + ": GEMM: reserved bit 255 is set"), std::string::npos) << e;
 }
 
+TEST(ProgramFile, AddressOutsideTheSram) {
+  Program p = small_program();
+  std::size_t pc = 0;
+  while (p.code[pc].opcode() != isa::Opcode::Load) ++pc;
+  std::get<isa::Load>(p.code[pc].body).sram_addr = 40000;  // the small preset has 32 KiB of activation SRAM
+  try {
+    parse_program(serialize_program(p), "prog.lsp");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("prog.lsp: instruction at pc " + std::to_string(pc) +
+                                         " (LOAD): sram_addr = 40000 is outside the"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ProgramFile, WrongFingerprint) {
   const std::vector<std::uint8_t> f = serialize_program(small_program());
   const HwConfig other = load_hw_config("default");
