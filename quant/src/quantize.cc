@@ -637,6 +637,24 @@ Network quantize(const FloatGraph& g0, const Tensor& calib, const QuantOptions& 
       const int lv = level[static_cast<std::size_t>(best)]++;
       total -= (choices[lv] - choices[lv + 1]) * static_cast<double>(g.nodes[static_cast<std::size_t>(best)].w.size());
     }
+    // The last step may overshoot (a large layer losing a bit); spend what is left of the budget raising the
+    // layers that gain the most loss per bit.
+    for (;;) {
+      int best = -1;
+      double bscore = 0;
+      for (int ni : lin) {
+        const int lv = level[static_cast<std::size_t>(ni)];
+        if (lv == 0) continue;
+        const double n = static_cast<double>(g.nodes[static_cast<std::size_t>(ni)].w.size());
+        const double cost = (choices[lv - 1] - choices[lv]) * n;
+        if (total + cost > budget + 1e-9) continue;
+        const double gain = sens[static_cast<std::size_t>(ni)][static_cast<std::size_t>(lv)] - sens[static_cast<std::size_t>(ni)][static_cast<std::size_t>(lv - 1)];
+        if (gain / cost > bscore) bscore = gain / cost, best = ni;
+      }
+      if (best < 0) break;
+      const int lv = level[static_cast<std::size_t>(best)]--;
+      total += (choices[lv - 1] - choices[lv]) * static_cast<double>(g.nodes[static_cast<std::size_t>(best)].w.size());
+    }
     std::string s = "mixed precision:";
     for (int ni : lin) {
       p.bits[static_cast<std::size_t>(ni)] = choices[level[static_cast<std::size_t>(ni)]];

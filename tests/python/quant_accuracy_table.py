@@ -3,7 +3,7 @@
 and with lapq, evaluated by the golden model on the MNIST test split; then the per-layer LUT ablation.
 
 Usage: /usr/bin/python3 tests/python/quant_accuracy_table.py BIN [--threads 2] [--out DIR]
-  BIN is the binary with the quantize and eval commands (build-q/quant/lutsim-quant or build/cli/lutsim).
+  BIN is the binary with the quantize and eval commands (build/cli/lutsim).
 Needs data/mnist (scripts/fetch_mnist.sh). Prints Markdown tables and the wall time of every quantization.
 """
 import argparse
