@@ -96,12 +96,14 @@ class Importer {
 
 Const Importer::tensor(const onnx::TensorProto& t, const std::string& ctx) const {
   Const c;
+  constexpr std::int64_t kMaxElements = std::int64_t{1} << 26;  // 256 MiB of float32; far beyond any layer here
+  std::int64_t n = 1;
   for (std::int64_t d : t.dims()) {
     if (d < 0) throw Error(what_ + ": " + ctx + ": negative dimension");
     c.dims.push_back(d);
+    if (d > kMaxElements || (n *= d) > kMaxElements)
+      throw Error(what_ + ": " + ctx + ": more than " + std::to_string(kMaxElements) + " elements");
   }
-  const std::int64_t n = c.numel();
-  if (n > (std::int64_t{1} << 28)) throw Error(what_ + ": " + ctx + ": tensor too large");
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
     throw Error(what_ + ": " + ctx + ": external tensor data is not supported (save the model with its weights inside)");
   const std::string& raw = t.raw_data();
@@ -294,6 +296,7 @@ void Importer::conv(const onnx::NodeProto& n) {
   const std::int64_t G = attr_int(n, "group", 1);
   const int O = static_cast<int>(W.dims[0]), I = static_cast<int>(W.dims[1]);
   const int KH = static_cast<int>(W.dims[2]), KW = static_cast<int>(W.dims[3]);
+  if (O < 1 || O > 65536) fail(n, "the weights have " + std::to_string(O) + " output channels (expected 1 to 65536)");
   if (G < 1 || x.c % G != 0 || O % G != 0 || I * G != x.c)
     fail(n, "weights [" + std::to_string(O) + ", " + std::to_string(I) + ", ...] with group " + std::to_string(G) +
                 " do not fit an input of " + std::to_string(x.c) + " channels");
@@ -345,6 +348,7 @@ void Importer::dense(const onnx::NodeProto& n) {
   const float beta = gemm ? attr_float(n, "beta", 1.0f) : 1.0f;
   const int rows = static_cast<int>(B.dims[0]), cols = static_cast<int>(B.dims[1]);
   const int O = tb ? rows : cols;
+  if (O < 1 || O > 65536) fail(n, "the weights have " + std::to_string(O) + " outputs (expected 1 to 65536)");
   if ((tb ? cols : rows) != K)
     fail(n, "weights [" + std::to_string(rows) + ", " + std::to_string(cols) + "] do not fit an input of " + std::to_string(K) + " features");
   FNode nd;
