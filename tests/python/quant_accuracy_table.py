@@ -4,7 +4,7 @@ and with lapq, evaluated by the golden model on the MNIST test split; then the p
 
 Usage: /usr/bin/python3 tests/python/quant_accuracy_table.py BIN [--threads 2] [--out DIR]
   BIN is the binary with the quantize and eval commands (build/cli/lutsim).
-Needs data/mnist (scripts/fetch_mnist.sh). Prints Markdown tables and the wall time of every quantization.
+Fetches data/mnist with scripts/fetch_mnist.sh when it is missing. Prints Markdown tables and the wall time of every quantization.
 """
 import argparse
 import os
@@ -58,6 +58,8 @@ def main():
     ap.add_argument("--out", default="/tmp")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
+    if not os.path.exists(os.path.join(ROOT, "data", "mnist", "test_y.npy")):
+        subprocess.run([os.path.join(ROOT, "scripts", "fetch_mnist.sh")], check=True)
     print("| model | config | float | mmse | lapq | lapq time |")
     print("| --- | --- | --- | --- | --- | --- |")
     for model in FLOAT:
