@@ -34,34 +34,37 @@ double act_err(const std::vector<float>& x, int e, double lo, double hi) {
   return s;
 }
 
-// KL divergence between the calibration histogram clipped at the range of exponent e and its quantization to
-// the integer levels of that exponent (TensorRT's entropy calibration, on power-of-two thresholds only).
-double kl_err(const std::vector<double>& hist, double bin, int e, double hi) {
-  const double T = (hi + 0.5) * std::ldexp(1.0, e);
-  const std::size_t nb = std::min(hist.size(), std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(T / bin))));
-  std::vector<double> p(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(nb));
-  for (std::size_t i = nb; i < hist.size(); ++i) p[nb - 1] += hist[i];
-  // Q: the mass of each quantization level spread evenly over that level's non-empty bins.
-  const double step = std::ldexp(1.0, e);
+// KL divergence between the calibration distribution clipped at the range of exponent e (the clipped mass folded
+// into the last bin) and its quantization to the integer levels of e (TensorRT's entropy calibration, Migacz 2017,
+// on power-of-two thresholds only). The histogram has 8 bins per level; Q spreads each level's unclipped mass evenly
+// over that level's non-empty bins, so clipping (mass Q lacks) and coarse levels (uneven bins) both cost.
+double kl_err(const std::vector<float>& x, bool skip_zeros, int e, double levels) {
+  constexpr int kPerLevel = 8;
+  const std::size_t nl = static_cast<std::size_t>(levels), nb = nl * kPerLevel;
+  const double bin = std::ldexp(1.0, e) / kPerLevel;
+  std::vector<double> h(nb, 0.0);
+  double outliers = 0;
+  for (float v : x) {
+    if (skip_zeros && v == 0) continue;
+    // Bins are centred on the levels: level k covers [(k - 0.5) step, (k + 0.5) step).
+    const double pos = std::abs(v) / bin + kPerLevel / 2.0;
+    if (pos >= static_cast<double>(nb)) outliers += 1;
+    else h[static_cast<std::size_t>(pos)] += 1;
+  }
+  std::vector<double> p = h;
+  p[nb - 1] += outliers;
   std::vector<double> q(nb, 0.0);
-  std::size_t a = 0;
-  while (a < nb) {
-    const double level = std::floor((static_cast<double>(a) + 0.5) * bin / step + 0.5);
-    std::size_t b = a;
+  for (std::size_t l = 0; l < nl; ++l) {
     double mass = 0;
     int nz = 0;
-    while (b < nb && std::floor((static_cast<double>(b) + 0.5) * bin / step + 0.5) == level) {
-      mass += p[b];
-      nz += p[b] > 0;
-      ++b;
-    }
-    for (std::size_t i = a; i < b; ++i) q[i] = p[i] > 0 ? mass / nz : 0;
-    a = b;
+    for (std::size_t i = l * kPerLevel; i < (l + 1) * kPerLevel; ++i) mass += h[i], nz += p[i] > 0;
+    for (std::size_t i = l * kPerLevel; i < (l + 1) * kPerLevel; ++i) q[i] = p[i] > 0 ? mass / nz : 0;
   }
   const double sp = std::accumulate(p.begin(), p.end(), 0.0), sq = std::accumulate(q.begin(), q.end(), 0.0);
+  if (sp <= 0) return 0;
   double kl = 0;
   for (std::size_t i = 0; i < nb; ++i)
-    if (p[i] > 0) kl += p[i] / sp * std::log((p[i] / sp) / std::max(q[i] / sq, 1e-12));
+    if (p[i] > 0) kl += p[i] / sp * std::log((p[i] / sp) / std::max(q[i] / std::max(sq, 1e-12), 1e-12));
   return kl;
 }
 
@@ -81,17 +84,11 @@ int choose_act_exponent(const std::vector<float>& x, double lo, double hi, const
       return t > 0 ? static_cast<int>(std::ceil(std::log2(t / range))) : e_noclip;
     }
     case CalibMethod::Kl: {
-      const std::size_t nbins = 2048;
-      const double bin = mx / static_cast<double>(nbins);
-      std::vector<double> hist(nbins, 0.0);
-      for (float v : x) {
-        if (v == 0 && lo >= 0) continue;  // ReLU zeros are exact at every exponent
-        hist[std::min(nbins - 1, static_cast<std::size_t>(std::abs(v) / bin))] += 1;
-      }
       int best = e_noclip;
       double be = kInf;
       for (int e = e_noclip - 6; e <= e_noclip; ++e) {
-        const double k = kl_err(hist, bin, e, range);
+        // ReLU zeros are exact at every exponent; they would only dilute the comparison.
+        const double k = kl_err(x, lo >= 0, e, range);
         if (k < be) be = k, best = e;
       }
       return best;
