@@ -5,9 +5,9 @@
 //   bench_kernels --print-shapes
 //
 // Output: CSV on stdout, one row per (layer, threads):
-//   layer,count,h,w,cin,cout,k,stride,pad,macs,threads,median_s,gmacs,path
+//   layer,count,h,w,cin,cout,k,stride,pad,macs,threads,median_s,gmacs,path,best_s
 // `count` is how often the shape occurs in ResNet-18; `macs` is per occurrence. Each layer is timed for at least
-// --reps runs and --min-time seconds after two warm-up runs; median_s is the median run time. --verify first
+// --reps runs and --min-time seconds after two warm-up runs; median_s is the median run time, best_s the fastest run. --verify first
 // checks the fast kernel against the reference kernel on each layer (slow: seconds per layer).
 // bench/run_kernels.sh runs this and PyTorch's onednn int8 Conv2d on the same shapes and prints the ratios.
 #include <algorithm>
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
 
   std::mt19937_64 rng(1);
   const ArithConfig cfg;  // A = 32, half_up
-  std::printf("layer,count,h,w,cin,cout,k,stride,pad,macs,threads,median_s,gmacs,path\n");
+  std::printf("layer,count,h,w,cin,cout,k,stride,pad,macs,threads,median_s,gmacs,path,best_s\n");
   for (const ConvShape& s : kShapes) {
     const Network net = make_layer(s, rng);
     const Layer& l = net.layers[0];
@@ -175,9 +175,10 @@ int main(int argc, char** argv) {
       std::sort(times.begin(), times.end());
       const std::size_t n = times.size();
       const double median = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
-      std::printf("%s,%d,%d,%d,%d,%d,%d,%d,%d,%lld,%d,%.9f,%.2f,%s\n", s.name, s.count, s.h, s.w, s.cin, s.cout, s.k,
-                  s.stride, s.pad, static_cast<long long>(macs), t, median, static_cast<double>(macs) / median * 1e-9,
-                  std::string(dynamic_cast<const FastKernel&>(*k).path()).c_str());
+      std::printf("%s,%d,%d,%d,%d,%d,%d,%d,%d,%lld,%d,%.9f,%.2f,%s,%.9f\n", s.name, s.count, s.h, s.w, s.cin, s.cout,
+                  s.k, s.stride, s.pad, static_cast<long long>(macs), t, median,
+                  static_cast<double>(macs) / median * 1e-9,
+                  std::string(dynamic_cast<const FastKernel&>(*k).path()).c_str(), times.front());
       std::fflush(stdout);
     }
   }

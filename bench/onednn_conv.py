@@ -11,7 +11,8 @@ seconds; the median run time is reported. The input layout is channels-last (NHW
 contiguous NCHW; --layout best (the default) times both and reports the faster one, so that onednn is compared
 at its best (its first layer, with 3 input channels, is much faster from NCHW; the others from NHWC).
 
-Output: CSV on stdout, one row per (layer, threads): layer,macs,threads,median_s,gmacs,layout
+Output: CSV on stdout, one row per (layer, threads): layer,macs,threads,median_s,gmacs,layout,best_s
+(best_s: the fastest run)
 
 Debian's python3-torch 1.13 has no fbgemm; its x86 int8 engines are onednn and qnnpack. Use /usr/bin/python3:
 another python3 on PATH may not see Debian's torch.
@@ -57,8 +58,7 @@ def time_layer(row, threads, reps, min_time, layout):
             dt = time.perf_counter() - t0
             times.append(dt)
             total += dt
-    median = statistics.median(times)
-    return macs, median
+    return macs, statistics.median(times), min(times)
 
 
 def main():
@@ -76,13 +76,14 @@ def main():
     with open(args.shapes) as f:
         rows = list(csv.DictReader(f))
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["layer", "macs", "threads", "median_s", "gmacs", "layout"])
+    out.writerow(["layer", "macs", "threads", "median_s", "gmacs", "layout", "best_s"])
     layouts = ["nhwc", "nchw"] if args.layout == "best" else [args.layout]
     for row in rows:
         for t in [int(v) for v in args.threads.split(",")]:
             results = [(time_layer(row, t, args.reps, args.min_time, lay), lay) for lay in layouts]
-            (macs, median), lay = min(results, key=lambda r: r[0][1])
-            out.writerow([row["layer"], macs, t, "%.9f" % median, "%.2f" % (macs / median * 1e-9), lay])
+            (macs, median, best), lay = min(results, key=lambda r: r[0][1])
+            out.writerow([row["layer"], macs, t, "%.9f" % median, "%.2f" % (macs / median * 1e-9), lay,
+                          "%.9f" % best])
             sys.stdout.flush()
 
 

@@ -5,7 +5,8 @@ Usage: python3 bench/report.py LUTSIM.csv ONEDNN.csv
 
 Per layer: lutsim's and onednn's GMAC/s (from median run times) and their ratio, for each thread count.
 The total row is the whole set of ResNet-18 conv layers, each shape weighted by how often it occurs:
-sum(count * macs) / sum(count * median time).
+sum(count * macs) / sum(count * median time). A second table does the same from the fastest run of each
+measurement, which shows what the code reaches when the machine leaves it alone.
 """
 import csv
 import sys
@@ -19,8 +20,14 @@ def load(path):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    lut = load(sys.argv[1])
-    dnn = {(r["layer"], r["threads"]): r for r in load(sys.argv[2])}
+    for col, title in (("median_s", "Median run time"), ("best_s", "Fastest run")):
+        print(f"{title}, GMAC/s:\n")
+        table(load(sys.argv[1]), load(sys.argv[2]), col)
+        print()
+
+
+def table(lut, dnn_rows, col):
+    dnn = {(r["layer"], r["threads"]): r for r in dnn_rows}
     threads = sorted({r["threads"] for r in lut}, key=int)
     layers = []
     for r in lut:
@@ -45,12 +52,12 @@ def main():
             if a is None or b is None:
                 line += " - | - | - |"
                 continue
-            ga, gb = float(a["gmacs"]), float(b["gmacs"])
+            ga, gb = int(a["macs"]) / float(a[col]) * 1e-9, int(b["macs"]) / float(b[col]) * 1e-9
             line += f" {ga:.1f} | {gb:.1f} | {ga / gb:.2f} |"
             n = int(l["count"])
             tot[t][0] += n * int(l["macs"])
-            tot[t][1] += n * float(a["median_s"])
-            tot[t][2] += n * float(b["median_s"])
+            tot[t][1] += n * float(a[col])
+            tot[t][2] += n * float(b[col])
         print(line)
     macs = sum(int(l["count"]) * int(l["macs"]) for l in layers)
     line = f"| **total** | {sum(int(l['count']) for l in layers)} | all ResNet-18 convs | {macs / 1e6:.1f} |"
