@@ -2,6 +2,7 @@
 // 224x224, 4-bit per-channel LUTs, the default 16x16 config). See README.md.
 //
 //   bench_isa [--arch resnet18|mobilenetv2|lenet5] [--hw PRESET_OR_FILE] [--size N] [--reps N] [--threads N]
+// --threads sets the worker threads of both engines.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -58,12 +59,13 @@ int main(int argc, char** argv) {
 
     t0 = Clock::now();
     Interpreter isa(prog);
-    IsaResult res = isa.run(input);
+    const IsaOptions iopt{Schedule::ProgramOrder, false, false, threads};
+    IsaResult res = isa.run(input, iopt);
     const double t_cold = since(t0);
     double t_isa = 1e30;
     for (int r = 0; r < reps; ++r) {
       t0 = Clock::now();
-      res = isa.run(input);
+      res = isa.run(input, iopt);
       t_isa = std::min(t_isa, since(t0));
     }
     const bool equal = res.output.same_values(g.output);
@@ -71,7 +73,8 @@ int main(int argc, char** argv) {
                 prog.code.size(), static_cast<long long>(res.stats.macs));
     std::printf("compile                 %8.3f s\n", t_compile);
     std::printf("golden fast kernels     %8.4f s  (%d thread%s, best of %d)\n", t_golden, threads, threads > 1 ? "s" : "", reps);
-    std::printf("isa interpreter, warm   %8.4f s  (best of %d; ratio to golden %.2fx)\n", t_isa, reps, t_isa / t_golden);
+    std::printf("isa interpreter, warm   %8.4f s  (%d thread%s, best of %d; ratio to golden %.2fx)\n", t_isa, threads,
+                threads > 1 ? "s" : "", reps, t_isa / t_golden);
     std::printf("isa interpreter, cold   %8.4f s  (first run: machine allocation and weight decoding)\n", t_cold);
     std::printf("bit-exact               %s\n", equal ? "yes" : "NO");
     std::printf("{\"network\":\"%s\",\"hw\":\"%s\",\"compile_s\":%.4f,\"golden_s\":%.5f,\"isa_warm_s\":%.5f,\"isa_cold_s\":%.5f,"

@@ -37,6 +37,18 @@ TEST(Zoo, ResNet18Reduced) {
   EXPECT_TRUE(expect_isa_equals_golden(net, make_hw("r8c32", 8, 32, 32, Rounding::Floor, 48, 24, 16, 4), in));
 }
 
+TEST(Zoo, ThreadsDoNotChangeTheBits) {
+  const Network net = zoo_net(zoo::Arch::ResNet18, 64, 0.25, 4, LutMode::PerLayer, true, 32);
+  const Tensor in = zoo::random_input(net, 1, 15);
+  const Program p = compile(net, load_hw_config("default"));
+  const IsaResult one = interpret(p, in);
+  for (bool portable : {false, true}) {
+    const IsaResult two = interpret(p, in, IsaOptions{Schedule::ProgramOrder, false, portable, 2});
+    EXPECT_TRUE(two.output.same_values(one.output));
+    EXPECT_EQ(two.stats, one.stats);
+  }
+}
+
 TEST(Zoo, ResNet18EightBitPerLayerOnSmall) {
   const Network net = zoo_net(zoo::Arch::ResNet18, 32, 0.125, 8, LutMode::PerLayer, false, 24);
   const Tensor in = zoo::random_input(net, 1, 13);

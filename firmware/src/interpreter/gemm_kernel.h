@@ -31,9 +31,10 @@ struct GemmWork {
 // For output pixel p and lane c < n_cols, with S = the sum over blocks and rows of w * x (modulo 2^32):
 //   acc[p * C + c] = wrap((accumulate ? acc[p * C + c] : 0) + S, A)
 // act must be readable 64 bytes past every row a block reads.
-void gemm_portable(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A);
+// `threads` > 1 splits the output pixels over OpenMP threads (each pixel's lanes are written by one thread).
+void gemm_portable(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A, int threads);
 // The same with AVX-512 VNNI; only call when have_vnni().
-void gemm_vnni(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A);
+void gemm_vnni(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A, int threads);
 bool have_vnni();
 
 // The PPU's 8-bit path: for entry i < n_pix and lane c < n_cols,
@@ -52,6 +53,7 @@ struct PpuArgs {
   int rounding = 0;  // lutsim::Rounding
   std::int64_t lo = 0, hi = 0;
   std::uint8_t* out = nullptr;
+  int threads = 1;
 };
 void ppu8_avx512(const PpuArgs& a);  // only call when have_vnni()
 

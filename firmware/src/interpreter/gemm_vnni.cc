@@ -72,20 +72,25 @@ void tile(const GemmWork& g, const std::uint8_t* act, const std::int64_t* base, 
 
 }  // namespace
 
-void gemm_vnni(const GemmWork& g, const std::uint8_t* act, std::int32_t* accmem, bool accumulate, int A) {
+void gemm_vnni(const GemmWork& g, const std::uint8_t* act, std::int32_t* accmem, bool accumulate, int A, int threads) {
   constexpr int kMR = 8;
   const std::int64_t P = static_cast<std::int64_t>(g.pix_base.size());
-  for (int grp = 0; grp < g.ngroups; ++grp) {
-    std::int64_t p = 0;
-    for (; p + kMR <= P; p += kMR) tile<kMR>(g, act, g.pix_base.data() + p, grp, accmem + p * g.C, accumulate, A);
-    for (; p < P; ++p) tile<1>(g, act, g.pix_base.data() + p, grp, accmem + p * g.C, accumulate, A);
+  const std::int64_t full = P / kMR, jobs = full * g.ngroups;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && jobs >= 8)
+  for (std::int64_t j = 0; j < jobs; ++j) {
+    const int grp = static_cast<int>(j % g.ngroups);
+    const std::int64_t p = (j / g.ngroups) * kMR;
+    tile<kMR>(g, act, g.pix_base.data() + p, grp, accmem + p * g.C, accumulate, A);
   }
+  for (int grp = 0; grp < g.ngroups; ++grp)
+    for (std::int64_t p = full * kMR; p < P; ++p) tile<1>(g, act, g.pix_base.data() + p, grp, accmem + p * g.C, accumulate, A);
 }
 
 void ppu8_avx512(const PpuArgs& a) {
   const __m512i lo = _mm512_set1_epi64(a.lo), hi = _mm512_set1_epi64(a.hi), one = _mm512_set1_epi64(1);
   const __m512i zero = _mm512_setzero_si512();
   const unsigned wl = static_cast<unsigned>(64 - a.A);
+#pragma omp parallel for num_threads(a.threads) schedule(static) if (a.threads > 1 && a.n_pix >= 256)
   for (std::int64_t i = 0; i < a.n_pix; ++i) {
     const std::int32_t* acc = a.acc + i * a.C;
     std::uint8_t* out = a.out + i * a.stride;
@@ -121,8 +126,8 @@ void ppu8_avx512(const PpuArgs& a) {
 #pragma GCC pop_options
 #else
 namespace lutsim::interp {
-void gemm_vnni(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A) {
-  gemm_portable(g, act, acc, accumulate, A);
+void gemm_vnni(const GemmWork& g, const std::uint8_t* act, std::int32_t* acc, bool accumulate, int A, int threads) {
+  gemm_portable(g, act, acc, accumulate, A, threads);
 }
 void ppu8_avx512(const PpuArgs&) {}
 }  // namespace lutsim::interp

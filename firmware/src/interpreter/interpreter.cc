@@ -494,8 +494,8 @@ void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
   const std::int64_t active = hit->active;
 
   std::int32_t* accmem = acc_.data() + g.acc_addr * C;
-  if (!portable_ && interp::have_vnni()) interp::gemm_vnni(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits);
-  else interp::gemm_portable(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits);
+  if (!portable_ && interp::have_vnni()) interp::gemm_vnni(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits, threads_);
+  else interp::gemm_portable(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits, threads_);
   st.macs += P * active;
   st.act_read += P * rows_total;
   st.wgt_read += nblocks * wblk;
@@ -665,6 +665,7 @@ void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
       a.lo = p.act_min;
       a.hi = p.act_max;
       a.out = out;
+      a.threads = threads_;
       interp::ppu8_avx512(a);
     } else switch (hw_.rounding) {
       case Rounding::HalfUp: ppu8<Rounding::HalfUp>(acc, C, p, lanes, A, out); break;
@@ -701,6 +702,7 @@ IsaResult Interpreter::run(const Tensor& input, const IsaOptions& opt) {
     for (const ValueRegion& v : p.values) res.values.emplace_back(v.dtype, Shape{N, v.h, v.w, v.c}, v.exponent);
   res.layer_stats.assign(p.layers.size(), IsaStats{});
   m_.set_portable_kernels(opt.portable_kernels);
+  m_.set_threads(opt.threads);
   for (std::int64_t n = 0; n < N; ++n) {
     auto dram = m_.dram();
     if (!fresh_) std::fill(dram.begin() + static_cast<std::ptrdiff_t>(p.dram_init.size()), dram.end(), std::uint8_t{0});

@@ -83,6 +83,8 @@ class Machine {
 
   // Use the portable kernels even on a CPU with AVX-512 VNNI (tests compare both paths).
   void set_portable_kernels(bool on) { portable_ = on; }
+  // Worker threads of the GEMM and PPU kernels (OpenMP); results do not depend on it.
+  void set_threads(int n) { threads_ = n < 1 ? 1 : n; }
 
   const IsaStats& stats() const { return stats_; }
   const std::vector<IsaStats>& per_layer_stats() const { return layer_stats_; }
@@ -114,12 +116,14 @@ class Machine {
   IsaStats stats_;
   std::vector<IsaStats> layer_stats_;
   bool portable_ = false;
+  int threads_ = 1;
 };
 
 struct IsaOptions {
   Schedule schedule = Schedule::ProgramOrder;
   bool keep_values = false;  // return every value's tensor (read from its DRAM region after the run)
   bool portable_kernels = false;  // the portable kernels even where AVX-512 VNNI is available
+  int threads = 1;                // worker threads of the GEMM and PPU kernels
 };
 
 struct IsaResult {
