@@ -14,7 +14,7 @@
 
 #include "common.h"
 #include "lutsim/hw/config.h"
-#include "lutsim/model/executor.h"
+#include "engine.h"
 #include "lutsim/model/format.h"
 
 namespace lutsim::cli {
@@ -25,7 +25,7 @@ int cmd_eval(const std::vector<std::string>& args) {
       ("data", po::value<std::string>()->required()->value_name("X.npy"), "images: NHWC [N, h, w, c] of the input dtype")
       ("labels", po::value<std::string>()->required()->value_name("Y.npy"), "labels: s32 [N] (or u8), class indices")
       ("engine", po::value<std::string>()->default_value("golden")->value_name("E"),
-       "golden (fast kernels) or reference (the plain reference kernels)")
+       ("the engine: " + engine_list()).c_str())
       ("hw", po::value<std::string>()->default_value("default")->value_name("HW"), "hardware config: preset or JSON file")
       ("predictions", po::value<std::string>()->value_name("P.npy"), "write the top-1 class of every image (s32 [N])")
       ("batch", po::value<std::string>()->default_value("64")->value_name("B"), "images per run, 1-65536")
@@ -41,7 +41,7 @@ int cmd_eval(const std::vector<std::string>& args) {
                   "the first one on a tie) with the labels: prints the accuracy and a confusion summary.",
                   opts, hidden, pos, args, vm, "network", "the network file NET"))
     return kExitOk;
-  const std::string engine = choice(vm, "engine", {"golden", "reference"});
+  const std::string engine = vm["engine"].as<std::string>();
   const int threads = static_cast<int>(int_in_range(vm, "threads", 1, 256));
   const std::int64_t batch = int_in_range(vm, "batch", 1, 65536);
   const bool quiet = vm.count("quiet") > 0;
@@ -65,7 +65,7 @@ int cmd_eval(const std::vector<std::string>& args) {
     if (y.get(n) < 0 || y.get(n) >= C)
       throw Error(yp + ": label " + std::to_string(y.get(n)) + " of image " + std::to_string(n) + " is outside [0, " + std::to_string(C) + ")");
 
-  const Executor ex(net, hw.arith(), ExecOptions{.backend = engine == "golden" ? Backend::Fast : Backend::Reference, .threads = threads});
+  const std::unique_ptr<Engine> eng = make_engine(engine, net, hw, EngineOptions{.threads = threads, .quiet = true});
   Tensor pred(DType::S32, {N});
   std::vector<std::int64_t> conf(static_cast<std::size_t>(C * C), 0);
   const bool tty = isatty(STDERR_FILENO);
@@ -76,11 +76,11 @@ int cmd_eval(const std::vector<std::string>& args) {
     const std::int64_t n = std::min(batch, N - first);
     Tensor xb(x.dtype(), {n, iv.h, iv.w, iv.c}, iv.exponent);
     std::memcpy(xb.raw(), x.raw() + per * static_cast<std::size_t>(first), per * static_cast<std::size_t>(n));
-    const RunResult r = ex.run(xb);
+    const Tensor out = eng->run(xb);
     for (std::int64_t i = 0; i < n; ++i) {
-      std::int64_t best = 0, score = r.output.get(i * C);
+      std::int64_t best = 0, score = out.get(i * C);
       for (std::int64_t c = 1; c < C; ++c)
-        if (r.output.get(i * C + c) > score) best = c, score = r.output.get(i * C + c);
+        if (out.get(i * C + c) > score) best = c, score = out.get(i * C + c);
       pred.set(first + i, best);
       ++conf[static_cast<std::size_t>(y.get(first + i) * C + best)];
     }

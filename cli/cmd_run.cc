@@ -1,4 +1,4 @@
-// lutsim run NET --input X.npy --output Y.npy: the golden model on a batch, with per-layer statistics.
+// lutsim run NET --input X.npy --output Y.npy: a network on one engine over a batch, with per-layer statistics.
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "lutsim/hw/config.h"
+#include "engine.h"
 #include "lutsim/model/executor.h"
 #include "lutsim/model/format.h"
 
@@ -53,8 +54,8 @@ Tensor slice(const Tensor& x, std::int64_t first, std::int64_t n) {
 }
 
 void write_stats(const std::string& path, const Network& net, const HwConfig& hw, const std::string& engine,
-                 std::int64_t batch, const std::vector<LayerStats>& stats, bool timing, int threads,
-                 double load_s, double run_s) {
+                 std::int64_t batch, const std::vector<LayerStats>& stats, const nlohmann::ordered_json& report,
+                 bool timing, int threads, double load_s, double run_s) {
   using nlohmann::ordered_json;
   ordered_json j;
   j["format"] = "lutsim-stats";
@@ -65,7 +66,7 @@ void write_stats(const std::string& path, const Network& net, const HwConfig& hw
   j["engine"] = engine;
   LayerStats total;
   ordered_json layers = ordered_json::array();
-  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+  for (std::size_t i = 0; i < stats.size(); ++i) {
     const LayerStats& s = stats[i];
     total += s;
     layers.push_back({{"name", net.layers[i].name},
@@ -76,12 +77,16 @@ void write_stats(const std::string& path, const Network& net, const HwConfig& hw
                       {"clamped_low", s.clamped_low},
                       {"clamped_high", s.clamped_high}});
   }
-  j["layers"] = std::move(layers);
-  j["totals"] = {{"macs", total.macs},
-                 {"outputs", total.outputs},
-                 {"wraps", total.wraps},
-                 {"clamped_low", total.clamped_low},
-                 {"clamped_high", total.clamped_high}};
+  // Golden-model statistics (MACs, wraps, clamps) come from the golden engines; the others report their own.
+  if (!stats.empty()) {
+    j["layers"] = std::move(layers);
+    j["totals"] = {{"macs", total.macs},
+                   {"outputs", total.outputs},
+                   {"wraps", total.wraps},
+                   {"clamped_low", total.clamped_low},
+                   {"clamped_high", total.clamped_high}};
+  }
+  if (!report.is_null()) j["engine_report"] = report;
   if (timing)
     j["timing"] = {{"threads", threads},
                    {"load_seconds", load_s},
@@ -106,7 +111,8 @@ int cmd_run(const std::vector<std::string>& args) {
       ("hw", po::value<std::string>()->default_value("default")->value_name("HW"),
        "hardware config: a preset name or a JSON file; the accumulator width and rounding come from it")
       ("engine", po::value<std::string>()->default_value("golden")->value_name("E"),
-       "golden (fast kernels) or reference (the plain reference kernels)")
+       ("the engine: " + engine_list() +
+        "; golden is the golden model's fast kernels, reference its plain reference kernels").c_str())
       ("threads", po::value<std::string>()->default_value("1")->value_name("N"), "worker threads, 1-256")
       ("quiet,q", "print neither progress nor top-1 classes")
       ("no-timing", "leave the timing section out of --stats (for golden traces)");
@@ -116,12 +122,12 @@ int cmd_run(const std::vector<std::string>& args) {
   pos.add("network", 1);
   po::variables_map vm;
   if (!parse_args("run", "NET --input X.npy --output Y.npy [options]",
-                  "Runs the golden integer model of network file NET on the batch in X.npy (the first dimension is\n"
-                  "the batch) and writes the output to Y.npy. When the output is a vector (1x1xC), prints the top-1\n"
+                  "Runs network file NET on an engine (by default the golden integer model) on the batch in X.npy\n"
+                  "(the first dimension is the batch) and writes the output to Y.npy. When the output is a vector (1x1xC), prints the top-1\n"
                   "class of every image. The arithmetic (accumulator width, rounding) is the hardware config's.",
                   opts, hidden, pos, args, vm, "network", "the network file NET"))
     return kExitOk;
-  const std::string engine = choice(vm, "engine", {"golden", "reference"});
+  const std::string engine = vm["engine"].as<std::string>();
   const int threads = static_cast<int>(int_in_range(vm, "threads", 1, 256));
   const bool quiet = vm.count("quiet") > 0;
   const std::string in_path = vm["input"].as<std::string>();
@@ -132,8 +138,7 @@ int cmd_run(const std::vector<std::string>& args) {
   const Network net = load_network(vm["network"].as<std::string>());
   bool batched = true;
   const Tensor x = check_input(load_npy(in_path), net, in_path, &batched);
-  const ExecOptions eo{.backend = engine == "golden" ? Backend::Fast : Backend::Reference, .threads = threads};
-  const Executor ex(net, hw.arith(), eo);
+  const std::unique_ptr<Engine> eng = make_engine(engine, net, hw, EngineOptions{.threads = threads, .quiet = quiet});
   const double load_s = seconds_since(t0);
 
   // The batch runs in chunks of `threads` images so that long runs can report progress; statistics are sums
@@ -141,16 +146,14 @@ int cmd_run(const std::vector<std::string>& args) {
   const std::int64_t N = x.dim(0), chunk = threads;
   const ValueInfo& ov = net.value(net.output);
   Tensor y(ov.dtype, {N, ov.h, ov.w, ov.c}, ov.exponent);
-  std::vector<LayerStats> stats(net.layers.size());
   const Clock::time_point t1 = Clock::now();
   const bool tty = isatty(STDERR_FILENO);
   bool progressed = false;
   for (std::int64_t first = 0; first < N; first += chunk) {
     const std::int64_t n = std::min(chunk, N - first);
-    const RunResult r = ex.run(chunk >= N ? x : slice(x, first, n));
+    const Tensor out = eng->run(chunk >= N ? x : slice(x, first, n));
     const std::size_t per = y.nbytes() / static_cast<std::size_t>(N);
-    std::memcpy(y.raw() + per * static_cast<std::size_t>(first), r.output.raw(), per * static_cast<std::size_t>(n));
-    for (std::size_t i = 0; i < stats.size(); ++i) stats[i] += r.stats[i];
+    std::memcpy(y.raw() + per * static_cast<std::size_t>(first), out.raw(), per * static_cast<std::size_t>(n));
     const double el = seconds_since(t1);
     if (!quiet && first + n < N && el > 1.0) {
       std::cerr << (tty ? "\r" : "") << "lutsim run: " << first + n << "/" << N << " images, " << std::setprecision(3) << el << " s"
@@ -159,12 +162,13 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
   const double run_s = seconds_since(t1);
+  const std::vector<LayerStats> stats = eng->layer_stats();
   if (progressed && tty) std::cerr << "\n";
 
   save_npy(batched ? y : y.reshaped({ov.h, ov.w, ov.c}), out_path);
   if (vm.count("stats"))
-    write_stats(vm["stats"].as<std::string>(), net, hw, engine, N, stats, !vm.count("no-timing"), threads, load_s,
-                run_s);
+    write_stats(vm["stats"].as<std::string>(), net, hw, engine, N, stats, eng->report(), !vm.count("no-timing"),
+                threads, load_s, run_s);
 
   if (!quiet && ov.h == 1 && ov.w == 1) {
     for (std::int64_t n = 0; n < N; ++n) {
@@ -177,7 +181,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!quiet) {
     std::cerr << std::setprecision(3);
     std::int64_t macs = 0;
-    for (const LayerStats& s : stats) macs += s.macs;
+    for (const Layer& l : net.layers) macs += layer_macs(net, l) * N;
     std::cerr << "lutsim run: " << N << (N == 1 ? " image, " : " images, ") << macs << " MACs in " << run_s
               << " s (" << (run_s > 0 ? static_cast<double>(macs) / run_s / 1e9 : 0.0) << " GMAC/s, " << engine
               << ", " << threads << (threads == 1 ? " thread)\n" : " threads)\n");

@@ -32,6 +32,13 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_gen(const std::vector<std::string>& args);
 int cmd_quantize(const std::vector<std::string>& args);  // with the quant library only
 int cmd_eval(const std::vector<std::string>& args);      // with the quant library only
+int cmd_compile(const std::vector<std::string>& args);   // with the firmware library only
+int cmd_disasm(const std::vector<std::string>& args);    // with the firmware library only
+int cmd_sim(const std::vector<std::string>& args);       // with the SystemC model only
+int cmd_verify(const std::vector<std::string>& args);    // with the firmware library only
+int cmd_report(const std::vector<std::string>& args);    // with the energy library only
+int cmd_area(const std::vector<std::string>& args);      // with the energy library only
+int cmd_sweep(const std::vector<std::string>& args);     // with the energy library only
 
 // Parses a subcommand's arguments. `opts` gets --help added; `positional` maps positional arguments to options in
 // `hidden` (not shown in the help); `required_positional` ("network" says "the network file NET"), when not empty,

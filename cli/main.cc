@@ -23,8 +23,23 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"info", "print a network's layers, shapes, bit-widths, MACs and weight bytes", lutsim::cli::cmd_info},
-    {"run", "run a network on a batch of inputs with the golden model", lutsim::cli::cmd_run},
+    {"run", "run a network on a batch of inputs on one engine (golden model by default)", lutsim::cli::cmd_run},
     {"gen", "generate a network with the layer shapes of a known architecture", lutsim::cli::cmd_gen},
+#ifdef LUTSIM_HAVE_FIRMWARE
+    {"compile", "compile a network for a hardware config into a program file", lutsim::cli::cmd_compile},
+    {"disasm", "print a program file as a listing annotated with layers", lutsim::cli::cmd_disasm},
+#endif
+#ifdef LUTSIM_HAVE_SIM
+    {"sim", "run a network on the SystemC model: cycles, stalls, utilization, traffic, timeline", lutsim::cli::cmd_sim},
+#endif
+#ifdef LUTSIM_HAVE_VERIFY
+    {"verify", "run a network on several engines and name the first place their bits differ", lutsim::cli::cmd_verify},
+#endif
+#ifdef LUTSIM_HAVE_ENERGY
+    {"report", "turn a simulation report into a self-contained HTML page with charts", lutsim::cli::cmd_report},
+    {"area", "estimate the accelerator's area for a hardware config", lutsim::cli::cmd_area},
+    {"sweep", "run a design-space sweep over hardware parameters and networks", lutsim::cli::cmd_sweep},
+#endif
 #ifdef LUTSIM_HAVE_QUANT
     {"quantize", "quantize a float ONNX model into a network file", lutsim::cli::cmd_quantize},
     {"eval", "evaluate a network's accuracy on a labelled data set", lutsim::cli::cmd_eval},

@@ -1,0 +1,61 @@
+// The engines a network runs on, behind one interface, so that run, eval and verify treat them alike.
+//
+// Each engine lives in its own file (engine_<name>.cc) and is registered in engine.cc when its library is built:
+//   golden     the golden model's fast kernels (model/)
+//   reference  the golden model's plain reference kernels (model/)
+//   isa        the compiled program on the ISA interpreter (firmware/)
+//   systemc    the compiled program on the SystemC model (sim/)
+//   rtl        the compiled program on the Verilated RTL (rtl/)
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lutsim/hw/config.h"
+#include "lutsim/model/kernels.h"
+#include "lutsim/model/network.h"
+#include "lutsim/model/tensor.h"
+
+namespace lutsim::cli {
+
+struct EngineOptions {
+  int threads = 1;     // host worker threads, where the engine uses them
+  bool quiet = false;  // no progress output on stderr
+};
+
+// A network prepared for one engine (compiled, kernels prepared); run() may be called many times.
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Runs every image of `batch` ([N, h, w, c] of the network input's dtype and shape) and returns [N, h, w, c] of
+  // the output's. Throws lutsim::Error.
+  virtual Tensor run(const Tensor& batch) = 0;
+  // Per-layer statistics of the golden model (MACs, wraps, clamps), summed over every run so far; empty for
+  // engines that do not compute them.
+  virtual std::vector<LayerStats> layer_stats() const { return {}; }
+  // The engine's own report of everything run so far (instruction counts, cycles, traffic ...), as JSON; null when
+  // it has none.
+  virtual nlohmann::ordered_json report() const { return nullptr; }
+};
+
+using EngineFactory = std::unique_ptr<Engine> (*)(const Network& net, const HwConfig& hw, const EngineOptions& opt);
+
+// The engines built into this binary, in the order above.
+std::vector<std::string> engine_names();
+// "golden, reference, isa" for messages and help texts.
+std::string engine_list();
+// The engine called `name`; a UsageError listing the built engines when there is none.
+std::unique_ptr<Engine> make_engine(const std::string& name, const Network& net, const HwConfig& hw,
+                                    const EngineOptions& opt);
+
+// The factories, one per engine_<name>.cc.
+std::unique_ptr<Engine> make_golden_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt);
+std::unique_ptr<Engine> make_reference_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt);
+std::unique_ptr<Engine> make_isa_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt);
+std::unique_ptr<Engine> make_systemc_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt);
+std::unique_ptr<Engine> make_rtl_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt);
+
+}  // namespace lutsim::cli

@@ -1,0 +1,61 @@
+// The ISA interpreter as an engine: the network compiled for the hardware config, run image by image.
+#include "engine.h"
+#include "lutsim/firmware/compiler.h"
+#include "lutsim/firmware/interpreter.h"
+
+namespace lutsim::cli {
+namespace {
+
+nlohmann::ordered_json stats_json(const IsaStats& s) {
+  nlohmann::ordered_json insns;
+  for (int op = 0; op < isa::kNumOpcodes; ++op)
+    insns[std::string(isa::opcode_name(static_cast<isa::Opcode>(op)))] = s.insns[static_cast<std::size_t>(op)];
+  return {{"instructions", insns},
+          {"macs", s.macs},
+          {"dram_read_bytes", s.dram_read},
+          {"dram_write_bytes", s.dram_write},
+          {"sram_bytes",
+           {{"act", {{"read", s.act_read}, {"write", s.act_write}}},
+            {"wgt", {{"read", s.wgt_read}, {"write", s.wgt_write}}},
+            {"param", {{"read", s.param_read}, {"write", s.param_write}}},
+            {"acc", {{"read", s.acc_read}, {"write", s.acc_write}}}}}};
+}
+
+class IsaEngine final : public Engine {
+ public:
+  IsaEngine(const Network& net, const HwConfig& hw, int threads)
+      : net_(net), prog_(compile(net, hw)), interp_(prog_), threads_(threads), layer_stats_(net.layers.size()) {}
+
+  Tensor run(const Tensor& batch) override {
+    IsaResult r = interp_.run(batch, IsaOptions{.threads = threads_});
+    total_ += r.stats;
+    for (std::size_t i = 0; i < layer_stats_.size() && i < r.layer_stats.size(); ++i) layer_stats_[i] += r.layer_stats[i];
+    return std::move(r.output);
+  }
+
+  nlohmann::ordered_json report() const override {
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < layer_stats_.size(); ++i) {
+      nlohmann::ordered_json l = {{"name", net_.layers[i].name}};
+      l.update(stats_json(layer_stats_[i]));
+      layers.push_back(std::move(l));
+    }
+    return {{"program_instructions", prog_.code.size()}, {"totals", stats_json(total_)}, {"layers", std::move(layers)}};
+  }
+
+ private:
+  const Network& net_;
+  Program prog_;
+  Interpreter interp_;
+  int threads_;
+  IsaStats total_;
+  std::vector<IsaStats> layer_stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_isa_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt) {
+  return std::make_unique<IsaEngine>(net, hw, opt.threads);
+}
+
+}  // namespace lutsim::cli
