@@ -24,6 +24,7 @@ namespace lutsim::cli {
 struct EngineOptions {
   int threads = 1;     // host worker threads, where the engine uses them
   bool quiet = false;  // no progress output on stderr
+  bool keep_values = false;  // keep every value of the last run for last_values()
 };
 
 // A network prepared for one engine (compiled, kernels prepared); run() may be called many times.
@@ -36,6 +37,10 @@ class Engine {
   // Per-layer statistics of the golden model (MACs, wraps, clamps), summed over every run so far; empty for
   // engines that do not compute them.
   virtual std::vector<LayerStats> layer_stats() const { return {}; }
+  // With EngineOptions::keep_values: every value of the network (by value id) as the last run() computed it, for
+  // layer-by-layer comparison (lutsim verify runs one image, so each is [1, h, w, c]). Engines that run a compiled
+  // program read each value's DRAM region after the run. Empty without keep_values or when the engine cannot.
+  virtual std::vector<Tensor> last_values() const { return {}; }
   // The engine's own report of everything run so far (instruction counts, cycles, traffic ...), as JSON; null when
   // it has none.
   virtual nlohmann::ordered_json report() const { return nullptr; }

@@ -23,15 +23,18 @@ nlohmann::ordered_json stats_json(const IsaStats& s) {
 
 class IsaEngine final : public Engine {
  public:
-  IsaEngine(const Network& net, const HwConfig& hw, int threads)
-      : net_(net), prog_(compile(net, hw)), interp_(prog_), threads_(threads), layer_stats_(net.layers.size()) {}
+  IsaEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
+      : net_(net), prog_(compile(net, hw)), interp_(prog_), opt_(opt), layer_stats_(net.layers.size()) {}
 
   Tensor run(const Tensor& batch) override {
-    IsaResult r = interp_.run(batch, IsaOptions{.threads = threads_});
+    IsaResult r = interp_.run(batch, IsaOptions{.keep_values = opt_.keep_values, .threads = opt_.threads});
+    values_ = std::move(r.values);
     total_ += r.stats;
     for (std::size_t i = 0; i < layer_stats_.size() && i < r.layer_stats.size(); ++i) layer_stats_[i] += r.layer_stats[i];
     return std::move(r.output);
   }
+
+  std::vector<Tensor> last_values() const override { return values_; }
 
   nlohmann::ordered_json report() const override {
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
@@ -47,15 +50,16 @@ class IsaEngine final : public Engine {
   const Network& net_;
   Program prog_;
   Interpreter interp_;
-  int threads_;
+  EngineOptions opt_;
   IsaStats total_;
+  std::vector<Tensor> values_;
   std::vector<IsaStats> layer_stats_;
 };
 
 }  // namespace
 
 std::unique_ptr<Engine> make_isa_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt) {
-  return std::make_unique<IsaEngine>(net, hw, opt.threads);
+  return std::make_unique<IsaEngine>(net, hw, opt);
 }
 
 }  // namespace lutsim::cli
