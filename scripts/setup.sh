@@ -9,6 +9,9 @@ packages=(
   libsystemc-dev verilator yosys
   python3-numpy python3-torch
   python3-onnx libonnx-dev libprotobuf-dev protobuf-compiler
+  libyaml-cpp-dev                                # sweep files
+  chromium                                       # renders HTML reports and timelines in tests and screenshots
+  slurmctld slurmd slurm-client munge            # the single-node Slurm of the sweep test
 )
 # This machine kind ships Node.js and npm; Debian's npm (which conflicts with that Node) only where none is present.
 command -v npm >/dev/null || packages+=(nodejs npm)
