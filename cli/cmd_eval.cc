@@ -41,7 +41,7 @@ int cmd_eval(const std::vector<std::string>& args) {
                   "the first one on a tie) with the labels: prints the accuracy and a confusion summary.",
                   opts, hidden, pos, args, vm, "network", "the network file NET"))
     return kExitOk;
-  const std::string engine = vm["engine"].as<std::string>();
+  const std::string engine = checked_engine_name(vm["engine"].as<std::string>());
   const int threads = static_cast<int>(int_in_range(vm, "threads", 1, 256));
   const std::int64_t batch = int_in_range(vm, "batch", 1, 65536);
   const bool quiet = vm.count("quiet") > 0;

@@ -127,7 +127,7 @@ int cmd_run(const std::vector<std::string>& args) {
                   "class of every image. The arithmetic (accumulator width, rounding) is the hardware config's.",
                   opts, hidden, pos, args, vm, "network", "the network file NET"))
     return kExitOk;
-  const std::string engine = vm["engine"].as<std::string>();
+  const std::string engine = checked_engine_name(vm["engine"].as<std::string>());
   const int threads = static_cast<int>(int_in_range(vm, "threads", 1, 256));
   const bool quiet = vm.count("quiet") > 0;
   const std::string in_path = vm["input"].as<std::string>();

@@ -41,6 +41,12 @@ std::string engine_list() {
   return s;
 }
 
+std::string checked_engine_name(const std::string& name, const std::string& option) {
+  for (const Entry& e : kEngines)
+    if (name == e.name) return name;
+  throw UsageError("--" + option + ": '" + name + "' is not one of " + engine_list());
+}
+
 std::unique_ptr<Engine> make_engine(const std::string& name, const Network& net, const HwConfig& hw,
                                     const EngineOptions& opt) {
   for (const Entry& e : kEngines)

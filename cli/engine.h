@@ -52,6 +52,9 @@ using EngineFactory = std::unique_ptr<Engine> (*)(const Network& net, const HwCo
 std::vector<std::string> engine_names();
 // "golden, reference, isa" for messages and help texts.
 std::string engine_list();
+// `name` when it is one of engine_names(); else a UsageError for `option` listing them. Commands call it before
+// reading any file, so that a misspelt engine is a usage error.
+std::string checked_engine_name(const std::string& name, const std::string& option = "engine");
 // The engine called `name`; a UsageError listing the built engines when there is none.
 std::unique_ptr<Engine> make_engine(const std::string& name, const Network& net, const HwConfig& hw,
                                     const EngineOptions& opt);

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <set>
 
 #include "fw_test_util.h"
@@ -208,21 +207,15 @@ Network resnet50_shaped() {
   return b.done(b.conv(g, fc));
 }
 
-TEST(Compiler, ResNet50ShapedCompilesUnderTwoSeconds) {
+// Compile time is measured by bench/firmware (bench_isa --arch resnet50); here every preset must compile it into a
+// valid program.
+TEST(Compiler, ResNet50ShapedCompilesOnEveryPreset) {
   const Network net = resnet50_shaped();
   for (const char* preset : {"default", "small", "large"}) {
-    const auto t0 = std::chrono::steady_clock::now();
     const Program p = compile(net, load_hw_config(preset));
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    RecordProperty(std::string("compile_seconds_") + preset, std::to_string(s));
-    std::printf("resnet50-shaped on %s: %zu instructions, %.3f s\n", preset, p.code.size(), s);
-#if !defined(__SANITIZE_ADDRESS__) && defined(NDEBUG)
-    // The target holds for the presets' arrays; the 4x4 "small" array needs about ten times the instructions
-    // (1.3-1.5 s here) and is only reported, to keep the test from failing on a loaded machine.
-    if (std::string(preset) != "small") {
-      EXPECT_LT(s, 2.0) << preset;
-    }
-#endif
+    EXPECT_NO_THROW(validate_program(p, preset));
+    EXPECT_EQ(p.layers.size(), net.layers.size()) << preset;
+    EXPECT_GT(p.code.size(), net.layers.size()) << preset;
   }
 }
 

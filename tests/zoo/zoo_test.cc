@@ -131,6 +131,33 @@ TEST(Zoo, ResNet18Shapes) {
   EXPECT_EQ(net.value(net.output).c, 1000);
 }
 
+// ResNet-50 v1.5 as in torchvision (the stride on the 3x3 conv of a bottleneck): 4.09 GMACs, 25,557,032 parameters.
+TEST(Zoo, ResNet50Shapes) {
+  const Network net = build_arch(Arch::ResNet50);
+  EXPECT_NO_THROW(validate(net));
+  const Counts c = count(net);
+  // 16 bottleneck blocks of three convs, 4 downsample convs and conv1.
+  EXPECT_EQ(c.ops.at(OpKind::Conv2D), 16 * 3 + 4 + 1);
+  EXPECT_EQ(c.ops.at(OpKind::Add), 16);
+  EXPECT_EQ(c.ops.at(OpKind::Dense), 1);
+  // Stage by stage: input side hw (after the stride), width w, blocks n; the first block's 1x1 reduces from `in`
+  // channels at the previous side `hw0`, its 3x3 has the stride, and the downsample maps in -> 4w at stride s.
+  auto stage = [](std::int64_t hw0, std::int64_t hw, std::int64_t in, std::int64_t w, std::int64_t n) {
+    const std::int64_t first = hw0 * hw0 * w * in + hw * hw * w * 9 * w + hw * hw * 4 * w * w + hw * hw * 4 * w * in;
+    const std::int64_t rest = (n - 1) * (hw * hw * w * 4 * w + hw * hw * w * 9 * w + hw * hw * 4 * w * w);
+    return first + rest;
+  };
+  const std::int64_t expected = 112LL * 112 * 64 * 147 + stage(56, 56, 64, 64, 3) + stage(56, 28, 256, 128, 4) +
+                                stage(28, 14, 512, 256, 6) + stage(14, 7, 1024, 512, 3) + 2048 * 1000;
+  EXPECT_EQ(c.macs, expected);
+  EXPECT_NEAR(static_cast<double>(c.macs) / 4.09e9, 1.0, 0.005);  // the usual 4.09 GMACs
+  // torchvision's resnet50 has 25,557,032 parameters: our weights plus its batch norms and the fc bias.
+  EXPECT_EQ(c.weights + 2 * c.conv_channels + 1000, 25557032);
+  EXPECT_EQ(net.value(layer(net, "layer4.2.add").output).h, 7);
+  EXPECT_EQ(net.value(layer(net, "layer4.2.add").output).c, 2048);
+  EXPECT_EQ(layer(net, "layer2.0.conv2").conv.win.sh, 2);
+}
+
 // MobileNetV2 (Sandler et al. 2018, table 4: 300M multiply-adds, 3.4M parameters) as in torchvision.
 TEST(Zoo, MobileNetV2Shapes) {
   const Network net = build_arch(Arch::MobileNetV2);

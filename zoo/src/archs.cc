@@ -66,6 +66,35 @@ Network build_resnet18(const ZooOptions& o, int size) {
   return b.finish(x);
 }
 
+// He et al. 2016, ResNet-50 as in torchvision (v1.5: the stride sits on the 3x3 conv): conv1 7x7/2 (64), maxpool
+// 3x3/2 pad 1, four stages of [3, 4, 6, 3] bottleneck blocks (1x1 to w, 3x3 w with the stage's stride, 1x1 to 4w;
+// the first block of each stage has a 1x1 downsample conv on the skip), global average pool, flatten, fc.
+Network build_resnet50(const ZooOptions& o, int size) {
+  Builder b(o, "resnet50");
+  int x = b.input(size, size, 3);
+  x = b.conv("conv1", x, divisible(64 * o.width), 7, 2, 3, 1, Act::ReLU);
+  x = b.maxpool("maxpool", x, 3, 2, 1);
+  const int widths[4] = {64, 128, 256, 512};
+  const int blocks[4] = {3, 4, 6, 3};
+  for (int stage = 0; stage < 4; ++stage) {
+    const int w = divisible(widths[stage] * o.width);
+    for (int blk = 0; blk < blocks[stage]; ++blk) {
+      const std::string n = "layer" + std::to_string(stage + 1) + "." + std::to_string(blk) + ".";
+      const int stride = stage > 0 && blk == 0 ? 2 : 1;
+      int y = b.conv(n + "conv1", x, w, 1, 1, 0, 1, Act::ReLU);
+      y = b.conv(n + "conv2", y, w, 3, stride, 1, 1, Act::ReLU);
+      y = b.conv(n + "conv3", y, 4 * w, 1, 1, 0, 1, Act::Linear);
+      int skip = x;
+      if (blk == 0) skip = b.conv(n + "downsample", x, 4 * w, 1, stride, 0, 1, Act::Linear);
+      x = b.add(n + "add", y, skip, Act::ReLU);
+    }
+  }
+  x = b.global_avgpool("avgpool", x);
+  x = b.reshape("flatten", x, 1, 1, b.value(x).c);
+  x = b.dense("fc", x, o.classes, o.logits == DType::S8 ? Act::Linear : Act::Raw);
+  return b.finish(x);
+}
+
 // Sandler et al. 2018, MobileNetV2 as in torchvision: conv 3x3/2 (32), 17 inverted residual blocks
 // (1x1 expansion by t, 3x3 depthwise with stride s, 1x1 linear projection; a residual add where s = 1 and the
 // channels match), conv 1x1 to 1280, global average pool, flatten, fc. ReLU6 after the stem, expansion,

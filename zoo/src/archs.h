@@ -9,5 +9,6 @@ namespace lutsim::zoo {
 Network build_lenet5(const ZooOptions& o, int size);
 Network build_resnet18(const ZooOptions& o, int size);
 Network build_mobilenetv2(const ZooOptions& o, int size);
+Network build_resnet50(const ZooOptions& o, int size);
 
 }  // namespace lutsim::zoo

@@ -13,19 +13,20 @@ std::string_view arch_name(Arch a) {
     case Arch::LeNet5: return "lenet5";
     case Arch::ResNet18: return "resnet18";
     case Arch::MobileNetV2: return "mobilenetv2";
+    case Arch::ResNet50: return "resnet50";
   }
   return "?";
 }
 
 bool parse_arch(std::string_view s, Arch* out) {
-  for (Arch a : {Arch::LeNet5, Arch::ResNet18, Arch::MobileNetV2})
+  for (Arch a : {Arch::LeNet5, Arch::ResNet18, Arch::MobileNetV2, Arch::ResNet50})
     if (arch_name(a) == s) { *out = a; return true; }
   return false;
 }
 
 std::vector<std::string> arch_names() {
   return {std::string(arch_name(Arch::LeNet5)), std::string(arch_name(Arch::ResNet18)),
-          std::string(arch_name(Arch::MobileNetV2))};
+          std::string(arch_name(Arch::MobileNetV2)), std::string(arch_name(Arch::ResNet50))};
 }
 
 int default_input_size(Arch a) { return a == Arch::LeNet5 ? 32 : 224; }
@@ -57,6 +58,7 @@ Network build(const ZooOptions& opt) {
     case Arch::LeNet5: return build_lenet5(o, o.input_size);
     case Arch::ResNet18: return build_resnet18(o, o.input_size);
     case Arch::MobileNetV2: return build_mobilenetv2(o, o.input_size);
+    case Arch::ResNet50: return build_resnet50(o, o.input_size);
   }
   throw Error("zoo: unknown architecture");
 }

@@ -35,8 +35,9 @@ enum class Arch : std::uint8_t {
   LeNet5,       // 32x32x1 (or 28x28x1, padded): conv5-avgpool-conv5-avgpool-fc120-fc84-fc10
   ResNet18,     // 224x224x3: He et al. 2016, basic blocks [2, 2, 2, 2]
   MobileNetV2,  // 224x224x3: Sandler et al. 2018, width 1.0
+  ResNet50,     // 224x224x3: He et al. 2016, bottleneck blocks [3, 4, 6, 3]
 };
-std::string_view arch_name(Arch a);  // "lenet5", "resnet18", "mobilenetv2"
+std::string_view arch_name(Arch a);  // "lenet5", "resnet18", "mobilenetv2", "resnet50"
 bool parse_arch(std::string_view s, Arch* out);
 std::vector<std::string> arch_names();
 
