@@ -208,6 +208,11 @@ class LayerCheck {
       clamp(l_.pool.clamp, y.dtype);
     }
     if (l_.op == OpKind::GlobalAvgPool) {
+      // The window sum must fit the 32-bit pool adders of the hardware: |sum| <= 255 * h * w < 2^31.
+      constexpr std::int64_t kMaxPositions = 8421504;  // floor((2^31 - 1) / 255)
+      require(std::int64_t{x.h} * x.w <= kMaxPositions, "input",
+              "a global pool over " + std::to_string(std::int64_t{x.h} * x.w) + " positions could exceed 32 bits (at most " +
+                  std::to_string(kMaxPositions) + ")");
       out_shape(1, 1, x.c);
       return;
     }

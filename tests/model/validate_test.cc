@@ -426,6 +426,22 @@ std::vector<Case> cases() {
       },
       [] { return pool_base(OpKind::GlobalAvgPool); },
       {P("global_avgpool", "act_min"), "-5 is outside the output dtype u8 [0, 255]"});
+  // floor((2^31 - 1) / 255) = 8,421,504 positions is the largest map whose sum of 255s stays below 2^31;
+  // 2903 x 2901 = 8,421,603 and 2902 x 2902 = 8,421,604 are past it.
+  add("GlobalAvgPoolSumCouldExceed32Bits",
+      [](Network& n) {
+        n.values[0].h = 2903;
+        n.values[0].w = 2901;
+      },
+      [] { return pool_base(OpKind::GlobalAvgPool); },
+      {P("global_avgpool", "input"), "a global pool over 8421603 positions could exceed 32 bits (at most 8421504)"});
+  add("GlobalAvgPoolSquareMapPastTheLimit",
+      [](Network& n) {
+        n.values[0].h = 2902;  // 8,421,604 positions
+        n.values[0].w = 2902;
+      },
+      [] { return pool_base(OpKind::GlobalAvgPool); },
+      {P("global_avgpool", "input"), "could exceed 32 bits"});
 
   // --- Add.
   const auto A = [](const std::string& f) { return at("add1", "add", f); };
@@ -507,6 +523,10 @@ TEST(Validate, BaseNetworksAreValid) {
   EXPECT_NO_THROW(validate(conv_base()));
   EXPECT_NO_THROW(validate(dense_base()));
   for (OpKind op : {OpKind::MaxPool, OpKind::AvgPool, OpKind::GlobalAvgPool}) EXPECT_NO_THROW(validate(pool_base(op)));
+  Network big = pool_base(OpKind::GlobalAvgPool);
+  big.values[0].h = 2902;  // 2902 x 2901 = 8,418,702 positions: inside the 32-bit limit
+  big.values[0].w = 2901;
+  EXPECT_NO_THROW(validate(big));
   EXPECT_NO_THROW(validate(add_base()));
   EXPECT_NO_THROW(validate(concat_base()));
   EXPECT_NO_THROW(validate(reshape_base()));
