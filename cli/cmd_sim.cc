@@ -1,0 +1,127 @@
+// lutsim sim NET --hw HW --input X.npy: a network (compiled on the fly) or a program file on the SystemC model,
+// with the cycle report (table and JSON) and the timeline.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "lutsim/firmware/compiler.h"
+#include "lutsim/firmware/program.h"
+#include "lutsim/hw/config.h"
+#include "lutsim/model/error.h"
+#include "lutsim/model/format.h"
+#include "lutsim/sim/simulator.h"
+
+namespace lutsim::cli {
+namespace {
+
+bool is_program_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[8] = {};
+  f.read(magic, sizeof magic);
+  return f.gcount() == 8 && std::string(magic, 8) == "LUTSIMPG";
+}
+
+// The input batch as [N, h, w, c] (an HWC tensor is one image). Errors name the file.
+Tensor check_input(const Tensor& x, const Program& p, const std::string& path, bool* batched) {
+  const ValueRegion& v = p.values.at(static_cast<std::size_t>(p.input));
+  if (x.dtype() != v.dtype)
+    throw Error(path + ": input dtype " + std::string(dtype_name(x.dtype())) + " does not match the network input '" +
+                v.name + "' (" + std::string(dtype_name(v.dtype)) + ")");
+  const bool hwc = x.rank() == 3;
+  const std::size_t o = hwc ? 0 : 1;
+  if ((x.rank() != 3 && x.rank() != 4) || x.dim(o) != v.h || x.dim(o + 1) != v.w || x.dim(o + 2) != v.c ||
+      (!hwc && x.dim(0) < 1))
+    throw Error(path + ": input shape " + shape_str(x.shape()) + " does not match the network input '" + v.name +
+                "' (expected [N, " + std::to_string(v.h) + ", " + std::to_string(v.w) + ", " + std::to_string(v.c) +
+                "] with N >= 1, or [" + std::to_string(v.h) + ", " + std::to_string(v.w) + ", " +
+                std::to_string(v.c) + "])");
+  *batched = !hwc;
+  return hwc ? x.reshaped({1, v.h, v.w, v.c}) : x;
+}
+
+void write_json(const std::string& path, const nlohmann::ordered_json& j, const char* what) {
+  std::ofstream f(path, std::ios::binary);
+  f << j.dump(1) << "\n";
+  f.close();
+  if (!f) throw Error(path + ": cannot write the " + std::string(what));
+}
+
+}  // namespace
+
+int cmd_sim(const std::vector<std::string>& args) {
+  po::options_description opts("options");
+  opts.add_options()
+      ("hw", po::value<std::string>()->value_name("HW"),
+       "hardware config: a preset name or a JSON file (default: 'default' for a network, the program's own config "
+       "for a program file, which must then match it)")
+      ("input,i", po::value<std::string>()->required()->value_name("X.npy"),
+       "input batch: NHWC (or HWC for one image) u8/s8 .npy matching the network input")
+      ("output,o", po::value<std::string>()->value_name("Y.npy"), "where to write the network output")
+      ("report", po::value<std::string>()->value_name("R.json"),
+       "write the simulation report (cycles, unit stalls, utilization, traffic, counters per layer; docs/sim.md)")
+      ("timeline", po::value<std::string>()->value_name("T.json"),
+       "write the first image's timeline as Chrome trace-event JSON (Perfetto, chrome://tracing)")
+      ("watchdog", po::value<std::string>()->default_value("1000000")->value_name("CYCLES"),
+       "stop with the machine's state when no instruction starts or completes for this many cycles")
+      ("quiet,q", "print no report table");
+  po::options_description hidden;
+  hidden.add_options()("network", po::value<std::string>(), "network or program file");
+  po::positional_options_description pos;
+  pos.add("network", 1);
+  po::variables_map vm;
+  if (!parse_args("sim", "NET|PROG --input X.npy [--hw HW] [--output Y.npy] [--report R.json] [--timeline T.json]",
+                  "Runs a network file NET (compiled for the hardware config) or a program file PROG (from\n"
+                  "'lutsim compile') on the SystemC cycle-approximate model, image by image. The outputs are\n"
+                  "bit-exact with the golden model; prints cycles per layer, unit busy/stall time, PE-array\n"
+                  "utilization and DRAM traffic.",
+                  opts, hidden, pos, args, vm, "network", "the network or program file"))
+    return kExitOk;
+  const std::int64_t watchdog = int_in_range(vm, "watchdog", 1, std::int64_t{1} << 40);
+  const std::string path = vm["network"].as<std::string>();
+  Program prog;
+  if (is_program_file(path)) {
+    if (vm.count("hw")) {
+      const HwConfig hw = load_hw_config(vm["hw"].as<std::string>());
+      prog = load_program(path, &hw);
+    } else {
+      prog = load_program(path);
+    }
+  } else {
+    const HwConfig hw = load_hw_config(vm.count("hw") ? vm["hw"].as<std::string>() : "default");
+    prog = compile(load_network(path), hw);
+  }
+  const std::string in_path = vm["input"].as<std::string>();
+  bool batched = true;
+  const Tensor x = check_input(load_npy(in_path), prog, in_path, &batched);
+
+  sim::Simulator s(prog, sim::SimOptions{.watchdog_cycles = watchdog, .timeline = vm.count("timeline") > 0});
+  const auto t0 = std::chrono::steady_clock::now();
+  Tensor y;
+  try {
+    y = s.run(x);
+  } catch (const Error& e) {
+    // Multi-line errors (the watchdog's machine state) keep their lines on stderr; main() prints the first.
+    const std::string msg = e.what();
+    const std::size_t nl = msg.find('\n');
+    if (nl == std::string::npos) throw;
+    std::cerr << "lutsim sim: machine state:\n" << msg.substr(nl + 1) << (msg.back() == '\n' ? "" : "\n");
+    throw Error(msg.substr(0, nl));
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const ValueRegion& ov = prog.values.at(static_cast<std::size_t>(prog.output));
+  if (vm.count("output")) save_npy(batched ? y : y.reshaped({ov.h, ov.w, ov.c}), vm["output"].as<std::string>());
+  if (vm.count("report")) write_json(vm["report"].as<std::string>(), s.report().to_json(), "simulation report");
+  if (vm.count("timeline")) write_json(vm["timeline"].as<std::string>(), s.timeline_json(), "timeline");
+  if (!vm.count("quiet")) {
+    std::cout << s.report().table();
+    const double cps = secs > 0 ? static_cast<double>(s.report().cycles) / secs : 0.0;
+    std::cerr << "lutsim sim: " << s.report().cycles << " simulated cycles in " << secs << " s ("
+              << static_cast<std::int64_t>(cps) << " cycles per second)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace lutsim::cli

@@ -1,0 +1,50 @@
+#include "dram_target.h"
+
+#include <cstring>
+
+#include "../common/context.h"
+
+namespace lutsim::sim {
+
+DramTarget::DramTarget(const sc_core::sc_module_name& name)
+    : sc_module(name), read_socket("read_socket"), write_socket("write_socket") {
+  read_socket.register_b_transport(this, &DramTarget::b_transport);
+  write_socket.register_b_transport(this, &DramTarget::b_transport);
+}
+
+void DramTarget::configure(const DramParams& p, std::span<std::uint8_t> memory) {
+  // Keeps the model (and its record of bursts in flight) when only the memory changes: simulated time goes on.
+  if (!model_ || model_->params().bytes_per_cycle != p.bytes_per_cycle || model_->params().latency != p.latency ||
+      model_->params().max_outstanding != p.max_outstanding || model_->params().burst_bytes != p.burst_bytes)
+    model_ = std::make_unique<DramModel>(p);
+  mem_ = memory;
+}
+
+void DramTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
+  const std::uint64_t addr = t.get_address();
+  const std::uint64_t len = t.get_data_length();
+  if (addr > mem_.size() || len > mem_.size() - addr) {
+    t.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (len == 0 || len > static_cast<std::uint64_t>(model_->params().burst_bytes)) {
+    t.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  // Loosely timed: the initiator's local offset is part of "now".
+  const std::int64_t now = now_cycles() + static_cast<std::int64_t>(delay.value() / cycle_time().value());
+  const std::int64_t at = model_->earliest_issue(now);
+  if (at > now_cycles()) {
+    wait(cycles(at - now_cycles()));
+  }
+  const bool write = t.is_write();
+  const std::int64_t last = model_->issue(at, static_cast<std::int64_t>(len), write);
+  if (write)
+    std::memcpy(mem_.data() + addr, t.get_data_ptr(), len);
+  else
+    std::memcpy(t.get_data_ptr(), mem_.data() + addr, len);
+  delay = cycles(last + 1 - at);
+  t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace lutsim::sim

@@ -1,0 +1,139 @@
+// The SystemC cycle-approximate model of the lutsim accelerator (docs/sim.md, docs/architecture.md).
+//
+// A Simulator runs a compiled program (firmware/program.h) image after image on simulated silicon: the controller
+// fetches and dispatches instructions into the load, compute and store queues, each queue's unit runs them with
+// the timing of docs/architecture.md section 11 while the dependency tokens order them, and the data of every
+// instruction is computed by the ISA interpreter's Machine::execute when the instruction starts, so the outputs are
+// bit-exact with the ISA interpreter (and the golden model) whatever the timing.
+//
+// SystemC allows one elaboration per process: the model's modules are built once, on first use, and every
+// Simulator in the process (one at a time) loads its program and config into them. Runs continue simulated time
+// from where the previous one stopped; reports count cycles from each image's start. A run that fails (an
+// instruction error, the watchdog) leaves the modules unusable for the rest of the process: later runs throw.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lutsim/firmware/program.h"
+#include "lutsim/model/tensor.h"
+
+namespace lutsim::sim {
+
+// The units whose time the report breaks down (report_schema: UNITS).
+enum class Unit : std::uint8_t { Fetch, DmaRead, DmaWrite, PeArray, Vector, Ppu };
+inline constexpr int kNumUnits = 6;
+std::string_view unit_name(Unit u);  // "fetch", "dma_read", ...
+
+// Why a unit waits (report_schema: stall_reasons).
+enum class Stall : std::uint8_t {
+  Dram,       // waiting on DRAM: a DMA transfer's latency or bandwidth, or a compute instruction waiting for a token
+              // whose producer (the DMA) is still transferring
+  Token,      // waiting for a dependency token whose producer is not running
+  Compute,    // waiting on compute: the accumulator write-back of the previous compute instruction, or a DMA
+              // instruction waiting for a token while the compute queue is running
+  QueueFull,  // fetch: the target instruction queue is full
+};
+inline constexpr int kNumStalls = 4;
+std::string_view stall_name(Stall s);  // "dram", "token", "compute", "queue_full"
+
+struct UnitTime {
+  std::int64_t busy = 0, stalled = 0, idle = 0;
+  std::array<std::int64_t, kNumStalls> stall{};  // stalled cycles by reason; they sum to `stalled`
+  UnitTime& operator+=(const UnitTime& o);
+};
+
+struct SramCounters {
+  std::int64_t read_bytes = 0, write_bytes = 0;
+  std::int64_t reads = 0, writes = 0;  // port accesses
+  SramCounters& operator+=(const SramCounters& o);
+};
+
+// Every action the energy model prices (report_schema: COUNTERS).
+struct Counters {
+  std::array<std::int64_t, isa::kNumOpcodes> insns{};
+  std::int64_t macs = 0, lut_reads = 0, lut_writes = 0, pe_code_writes = 0;
+  std::int64_t pe_weight_load = 0, pe_stream = 0, pe_drain = 0, pe_idle = 0;  // PE array cycles by state
+  std::int64_t acc_reads = 0, acc_writes = 0;                                 // accumulator entries
+  SramCounters act, wgt, param, acc;
+  std::int64_t dram_read_bytes = 0, dram_write_bytes = 0, dram_read_bursts = 0, dram_write_bursts = 0;
+  std::int64_t ppu_lane_ops = 0, vec_lane_ops = 0;
+  Counters& operator+=(const Counters& o);
+};
+
+struct LayerReport {
+  std::string name;
+  OpKind op = OpKind::Conv2D;
+  std::uint32_t first_pc = 0, end_pc = 0;
+  // The layer's window of the image's timeline: from the previous layer's end (0 for the first) to the cycle its
+  // last instruction completes, so that the layers partition the run and their cycles sum to the total.
+  std::int64_t start_cycle = 0, end_cycle = 0;
+  Counters counters;
+  std::array<UnitTime, kNumUnits> units{};
+};
+
+// Summed over every image simulated so far (cycles too); start/end cycles of layers are the last image's.
+struct SimReport {
+  std::string network;
+  HwConfig hw;
+  std::int64_t images = 0;
+  std::int64_t cycles = 0;
+  Counters counters;
+  std::array<UnitTime, kNumUnits> units{};
+  std::vector<LayerReport> layers;
+
+  // The report of report_schema.md / docs/sim.md (format "lutsim-sim-report", version 1).
+  nlohmann::ordered_json to_json() const;
+  // A readable table: per layer cycles, utilization, traffic and the busiest unit; then the unit breakdown.
+  std::string table() const;
+};
+
+// PE-array utilization: MACs / (R x C x cycles); achieved DRAM bandwidth: DRAM bytes / cycles.
+double pe_utilization(const Counters& c, const HwConfig& hw, std::int64_t cycles);
+double dram_bandwidth(const Counters& c, std::int64_t cycles);
+
+struct SimOptions {
+  // The watchdog: a run in which no instruction starts or completes for this many cycles stops with an error
+  // showing each queue's state and the last instructions issued. 1..2^40.
+  std::int64_t watchdog_cycles = 1'000'000;
+  bool timeline = false;     // record the first image's timeline (timeline_json())
+  bool keep_values = false;  // keep every value of the last image (values())
+};
+
+class Simulator {
+ public:
+  // Validates the program (validate_program) and loads it into the model. Throws lutsim::Error.
+  explicit Simulator(const Program& p, SimOptions opt = {});
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Runs every image of `batch` ([N, h, w, c] of the program input's dtype and shape) and returns the outputs
+  // [N, h, w, c]. Throws lutsim::Error (bad input, an instruction error naming the pc and layer, the watchdog).
+  Tensor run(const Tensor& batch);
+
+  const SimReport& report() const { return report_; }
+  // Cycles of each image run so far.
+  const std::vector<std::int64_t>& image_cycles() const { return image_cycles_; }
+  // With keep_values: every value (by value id) of the last image, [1, h, w, c].
+  const std::vector<Tensor>& values() const { return values_; }
+  // The first image's timeline as Chrome trace-event JSON (empty object without SimOptions::timeline).
+  nlohmann::ordered_json timeline_json() const;
+
+ private:
+  const Program& p_;
+  SimOptions opt_;
+  SimReport report_;
+  std::vector<std::int64_t> image_cycles_;
+  std::vector<Tensor> values_;
+  nlohmann::ordered_json timeline_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lutsim::sim

@@ -1,0 +1,39 @@
+#include "pe_array.h"
+
+#include <algorithm>
+
+namespace lutsim::sim {
+
+GemmTiming gemm_timing(const isa::Gemm& g, const HwConfig& hw) {
+  GemmTiming t;
+  const std::int64_t R = hw.rows, C = hw.cols;
+  t.pixels = g.out_h * g.out_w;
+  t.nblocks = g.taps_y * g.taps_x * ((g.span + R - 1) / R);
+  t.weight_load = R;
+  t.stream = t.nblocks * std::max(t.pixels, R);
+  t.drain = R + C - 1 + 2;
+  return t;
+}
+
+std::int64_t wcfg_cycles(const isa::Wcfg& w) {
+  switch (static_cast<isa::WeightMode>(w.mode)) {
+    case isa::WeightMode::PerLayer: return 2;
+    case isa::WeightMode::PerChannel: return 1 + (std::int64_t{1} << w.bits);
+    default: return 1;
+  }
+}
+
+std::int64_t wcfg_lut_writes(const isa::Wcfg& w, const HwConfig& hw) {
+  if (static_cast<isa::WeightMode>(w.mode) == isa::WeightMode::Raw) return 0;
+  return std::int64_t{hw.cols} << w.bits;
+}
+
+std::int64_t wcfg_param_reads(const isa::Wcfg& w) {
+  switch (static_cast<isa::WeightMode>(w.mode)) {
+    case isa::WeightMode::PerLayer: return 1;
+    case isa::WeightMode::PerChannel: return std::int64_t{1} << w.bits;
+    default: return 0;
+  }
+}
+
+}  // namespace lutsim::sim

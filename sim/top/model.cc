@@ -1,0 +1,161 @@
+#include "model.h"
+
+#include <cstdlib>
+
+#include "../pe_array/pe_array.h"
+#include "../ppu/ppu.h"
+#include "../sram/sram.h"
+#include "../vector/vector_unit.h"
+#include "lutsim/model/error.h"
+
+namespace lutsim::sim {
+
+Model::Model(const sc_core::sc_module_name& name)
+    : sc_module(name), ctrl("controller", ctx), dram("dram"), dma_read("dma_read", ctx, ctrl, false),
+      dma_write("dma_write", ctx, ctrl, true) {
+  dma_read.socket.bind(dram.read_socket);
+  dma_write.socket.bind(dram.write_socket);
+  SC_THREAD(compute_thread);
+}
+
+Model& model() {
+  // SystemC prints a banner to stdout on first use; lutsim's stdout carries results.
+  static Model* m = [] {
+    setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    return new Model("lutsim");
+  }();
+  return *m;
+}
+
+namespace {
+
+Unit compute_unit(const isa::Instruction& in) {
+  switch (in.opcode()) {
+    case isa::Opcode::Vec: return Unit::Vector;
+    case isa::Opcode::Ppu: return Unit::Ppu;
+    default: return Unit::PeArray;  // WCFG, GEMM, and a compute SYNC waits in front of the array
+  }
+}
+
+bool reads_acc(const isa::Instruction& in) {
+  switch (in.opcode()) {
+    case isa::Opcode::Ppu: return true;
+    case isa::Opcode::Gemm: return std::get<isa::Gemm>(in.body).accumulate != 0;
+    case isa::Opcode::Vec: return std::get<isa::Vec>(in.body).accumulate != 0;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+void Model::compute_thread() {
+  std::int64_t prev_issue_end = 0, prev_done = 0;
+  auto unit = [this](std::uint32_t pc) { return compute_unit(ctx.prog->code[pc]); };
+  auto ready = [&](std::uint32_t pc) { return reads_acc(ctx.prog->code[pc]) ? prev_done : prev_issue_end; };
+  // Waiting for l2c while a LOAD is moving data, or for s2c while a STORE is, is waiting on DRAM.
+  auto reason = [this](int t) {
+    if (t == kL2C && ctx.load_busy) return Stall::Dram;
+    if (t == kS2C && ctx.store_busy) return Stall::Dram;
+    return Stall::Token;
+  };
+  for (;;) {
+    const std::uint32_t pc = ctrl.take(static_cast<int>(isa::Queue::Compute), unit, ready, reason);
+    const isa::Instruction& in = ctx.prog->code[pc];
+    const std::int64_t s = now_cycles();
+    const HwConfig& hw = ctx.hw;
+    const std::int64_t R = hw.rows, C = hw.cols;
+    Counters& k = ctx.counters_of(pc);
+    ++k.insns[static_cast<std::size_t>(in.opcode())];
+    std::int64_t issue = 1, total = 1;
+    try {
+      const IsaStats b = ctx.machine->stats();
+      if (in.opcode() != isa::Opcode::Sync) ctx.machine->execute(in, pc);
+      const IsaStats& a = ctx.machine->stats();
+      k.act.read_bytes += a.act_read - b.act_read;
+      k.act.write_bytes += a.act_write - b.act_write;
+      k.wgt.read_bytes += a.wgt_read - b.wgt_read;
+      k.param.read_bytes += a.param_read - b.param_read;
+      k.acc.read_bytes += a.acc_read - b.acc_read;
+      k.acc.write_bytes += a.acc_write - b.acc_write;
+      const auto i32 = static_cast<std::int32_t>(pc);
+      switch (in.opcode()) {
+        case isa::Opcode::Sync: break;
+        case isa::Opcode::Wcfg: {
+          const auto& w = std::get<isa::Wcfg>(in.body);
+          issue = total = wcfg_cycles(w);
+          ctx.lut_active = static_cast<isa::WeightMode>(w.mode) != isa::WeightMode::Raw;
+          k.lut_writes += wcfg_lut_writes(w, hw);
+          k.param.reads += wcfg_param_reads(w);
+          ctx.record(Unit::PeArray, s, s + total, kBusy, i32, 0);
+          break;
+        }
+        case isa::Opcode::Gemm: {
+          const auto& g = std::get<isa::Gemm>(in.body);
+          const GemmTiming t = gemm_timing(g, hw);
+          issue = t.issue();
+          total = t.total();
+          const std::int64_t macs = a.macs - b.macs;
+          k.macs += macs;
+          k.lut_reads += ctx.lut_active ? macs : 0;
+          k.pe_code_writes += t.nblocks * R * C;
+          k.act.reads += t.pixels * t.nblocks;
+          k.wgt.reads += t.nblocks * R;
+          const std::int64_t ar = t.pixels * (t.nblocks - (g.accumulate ? 0 : 1)), aw = t.pixels * t.nblocks;
+          k.acc_reads += ar;
+          k.acc_writes += aw;
+          k.acc.reads += ar;
+          k.acc.writes += aw;
+          ctx.record(Unit::PeArray, s, s + t.weight_load, kBusy, i32, 0);
+          ctx.record(Unit::PeArray, s + t.weight_load, s + issue, kBusy, i32, 1);
+          ctx.record(Unit::PeArray, s + issue, s + total, kBusy, i32, 2);
+          break;
+        }
+        case isa::Opcode::Vec: {
+          const auto& v = std::get<isa::Vec>(in.body);
+          const VecTiming t = vec_timing(v);
+          issue = t.issue;
+          total = t.total;
+          const bool add = static_cast<isa::VecOp>(v.op) == isa::VecOp::Add;
+          k.act.reads += t.pixels * t.taps * (add ? 2 : 1);
+          const std::int64_t ar = v.accumulate ? t.pixels : 0;
+          k.acc_reads += ar;
+          k.acc_writes += t.pixels;
+          k.acc.reads += ar;
+          k.acc.writes += t.pixels;
+          k.vec_lane_ops += t.pixels * t.taps * v.n_lanes;
+          ctx.record(Unit::Vector, s, s + total, kBusy, i32);
+          break;
+        }
+        case isa::Opcode::Ppu: {
+          const auto& p = std::get<isa::Ppu>(in.body);
+          const PpuTiming t = ppu_timing(p, hw);
+          issue = t.issue;
+          total = t.total;
+          k.param.reads += (p.bias_en ? 4 : 0) + (p.shift_per_channel ? 1 : 0);
+          k.acc_reads += p.n_pix;
+          k.acc.reads += p.n_pix;
+          k.act.writes += p.n_pix * t.per_entry;
+          k.ppu_lane_ops += p.n_pix * p.n_cols;
+          ctx.record(Unit::Ppu, s, s + total, kBusy, i32);
+          break;
+        }
+        default: break;
+      }
+    } catch (const Error& e) {
+      ctx.fail(e.what());
+      ctrl.done.notify(sc_core::SC_ZERO_TIME);
+      wait(ctx.never);
+    }
+    prev_issue_end = s + issue;
+    prev_done = std::max(prev_done, s + total);
+    ctx.compute_busy_until = prev_done;
+    ctrl.complete(pc, s + total);
+    wait(cycles(issue));
+  }
+}
+
+}  // namespace lutsim::sim
+
+// libsystemc.so refers to sc_main (its own main() calls it). Programs with their own main(), like lutsim, never
+// call it; tests define their own, which takes precedence over this weak one.
+extern "C" __attribute__((weak)) int sc_main(int, char*[]) { return 1; }

@@ -1,0 +1,265 @@
+// The Simulator: loads a program into the process's model, runs images, and turns the activity record into the
+// report (report.cc) and the timeline.
+#include "lutsim/sim/simulator.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "lutsim/model/error.h"
+#include "model.h"
+
+namespace lutsim::sim {
+
+std::string_view unit_name(Unit u) {
+  static constexpr std::string_view kNames[kNumUnits] = {"fetch", "dma_read", "dma_write", "pe_array", "vector", "ppu"};
+  return kNames[static_cast<int>(u)];
+}
+
+std::string_view stall_name(Stall s) {
+  static constexpr std::string_view kNames[kNumStalls] = {"dram", "token", "compute", "queue_full"};
+  return kNames[static_cast<int>(s)];
+}
+
+struct Simulator::Impl {
+  explicit Impl(const Program& p) : machine(p.hw, p.dram_bytes) {}
+  Machine machine;
+  bool fresh = true;
+  std::uint64_t image = 0;
+};
+
+namespace {
+
+const Program& validated(const Program& p) {
+  validate_program(p, "program for '" + p.network + "'");
+  if (p.code.empty()) throw Error("program for '" + p.network + "' has no instructions");
+  return p;
+}
+
+std::string check_options(const SimOptions& o) {
+  if (o.watchdog_cycles < 1 || o.watchdog_cycles > (std::int64_t{1} << 40))
+    throw Error("watchdog cycles " + std::to_string(o.watchdog_cycles) + " is outside [1, 2^40]");
+  return {};
+}
+
+// Splits each unit's segments over the layer windows: busy and stall cycles per window, PE-array phases.
+void account(const RunContext& ctx, const std::vector<std::int64_t>& bounds, std::vector<LayerReport>& layers) {
+  const std::size_t nw = layers.size();
+  for (int u = 0; u < kNumUnits; ++u) {
+    const auto& segs = ctx.activity[static_cast<std::size_t>(u)];
+    std::size_t w = 0;
+    for (const Segment& sg : segs) {
+      while (w < nw && bounds[w + 1] <= sg.start) ++w;
+      for (std::size_t x = w; x < nw && bounds[x] < sg.end; ++x) {
+        const std::int64_t len = std::min(sg.end, bounds[x + 1]) - std::max(sg.start, bounds[x]);
+        if (len <= 0) continue;
+        UnitTime& ut = layers[x].units[static_cast<std::size_t>(u)];
+        if (sg.kind == kBusy) {
+          ut.busy += len;
+          if (u == static_cast<int>(Unit::PeArray)) {
+            Counters& k = layers[x].counters;
+            (sg.phase == 0 ? k.pe_weight_load : sg.phase == 1 ? k.pe_stream : k.pe_drain) += len;
+          }
+        } else {
+          ut.stalled += len;
+          ut.stall[static_cast<std::size_t>(sg.kind - 1)] += len;
+        }
+      }
+    }
+  }
+  for (std::size_t x = 0; x < nw; ++x) {
+    const std::int64_t len = bounds[x + 1] - bounds[x];
+    for (UnitTime& ut : layers[x].units) ut.idle = len - ut.busy - ut.stalled;
+    Counters& k = layers[x].counters;
+    k.pe_idle = len - k.pe_weight_load - k.pe_stream - k.pe_drain;
+  }
+}
+
+nlohmann::ordered_json timeline(const RunContext& ctx, const std::vector<LayerReport>& layers) {
+  using nlohmann::ordered_json;
+  const double us_per_cycle = 1.0 / ctx.hw.clock_mhz;
+  const std::int64_t t0 = ctx.image_start;
+  ordered_json ev = ordered_json::array();
+  ev.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "lutsim " + ctx.prog->network}}}});
+  ev.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 0}, {"args", {{"name", "layers"}}}});
+  for (int u = 0; u < kNumUnits; ++u)
+    ev.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", u + 1},
+                  {"args", {{"name", std::string(unit_name(static_cast<Unit>(u)))}}}});
+  for (const LayerReport& l : layers) {
+    if (l.end_cycle <= l.start_cycle) continue;
+    ev.push_back({{"name", l.name}, {"cat", "layer"}, {"ph", "X"}, {"pid", 1}, {"tid", 0},
+                  {"ts", static_cast<double>(l.start_cycle) * us_per_cycle},
+                  {"dur", static_cast<double>(l.end_cycle - l.start_cycle) * us_per_cycle},
+                  {"args", {{"op", std::string(op_name(l.op))}, {"cycles", l.end_cycle - l.start_cycle}}}});
+    ev.push_back({{"name", "layer " + l.name}, {"cat", "layer"}, {"ph", "i"}, {"s", "g"}, {"pid", 1}, {"tid", 0},
+                  {"ts", static_cast<double>(l.start_cycle) * us_per_cycle}});
+  }
+  static const char* const kPhase[3] = {"weight load", "stream", "drain"};
+  for (int u = 0; u < kNumUnits; ++u) {
+    for (const Segment& sg : ctx.activity[static_cast<std::size_t>(u)]) {
+      std::string name;
+      ordered_json args = ordered_json::object();
+      if (sg.kind == kBusy) {
+        name = sg.pc >= 0 ? std::string(isa::opcode_name(ctx.prog->code[static_cast<std::size_t>(sg.pc)].opcode())) : "busy";
+        if (u == static_cast<int>(Unit::PeArray) && name == "GEMM") name += std::string(" ") + kPhase[sg.phase];
+      } else {
+        name = "stall: " + std::string(stall_name(static_cast<Stall>(sg.kind - 1)));
+      }
+      if (sg.pc >= 0) {
+        args["pc"] = sg.pc;
+        const int l = ctx.layer_of[static_cast<std::size_t>(sg.pc)];
+        if (l >= 0) args["layer"] = ctx.prog->layers[static_cast<std::size_t>(l)].name;
+      }
+      args["cycles"] = sg.end - sg.start;
+      ev.push_back({{"name", name}, {"cat", sg.kind == kBusy ? "busy" : "stall"}, {"ph", "X"}, {"pid", 1},
+                    {"tid", u + 1}, {"ts", static_cast<double>(sg.start - t0) * us_per_cycle},
+                    {"dur", static_cast<double>(sg.end - sg.start) * us_per_cycle}, {"args", args}});
+    }
+  }
+  return {{"traceEvents", ev}, {"displayTimeUnit", "ns"},
+          {"otherData", {{"network", ctx.prog->network}, {"hw", ctx.hw.name}, {"clock_mhz", ctx.hw.clock_mhz},
+                         {"cycles", ctx.end_cycle - ctx.image_start}}}};
+}
+
+}  // namespace
+
+Simulator::Simulator(const Program& p, SimOptions opt) : p_(validated(p)), opt_(std::move(opt)) {
+  check_options(opt_);
+  impl_ = std::make_unique<Impl>(p_);
+  report_.network = p_.network;
+  report_.hw = p_.hw;
+  for (const LayerRange& l : p_.layers) {
+    LayerReport r;
+    r.name = l.name;
+    r.op = l.op;
+    r.first_pc = l.first;
+    r.end_pc = l.end;
+    report_.layers.push_back(std::move(r));
+  }
+  // The DRAM model validates B, L, M and Z with errors naming them.
+  DramModel check(DramParams::from(p_.hw));
+  (void)check;
+}
+
+Simulator::~Simulator() = default;
+
+nlohmann::ordered_json Simulator::timeline_json() const {
+  return timeline_.is_null() ? nlohmann::ordered_json::object() : timeline_;
+}
+
+Tensor Simulator::run(const Tensor& batch) {
+  const Program& p = p_;
+  const ValueRegion& iv = p.values.at(static_cast<std::size_t>(p.input));
+  if (batch.dtype() != iv.dtype || batch.rank() != 4 || batch.dim(0) < 1 || batch.dim(1) != iv.h ||
+      batch.dim(2) != iv.w || batch.dim(3) != iv.c)
+    throw Error("input is " + std::string(dtype_name(batch.dtype())) + " " + shape_str(batch.shape()) +
+                ", program for '" + p.network + "' expects " + std::string(dtype_name(iv.dtype)) + " [N, " +
+                std::to_string(iv.h) + ", " + std::to_string(iv.w) + ", " + std::to_string(iv.c) + "]");
+  Model& m = model();
+  if (m.broken)
+    throw Error("the SystemC model stopped after an error earlier in this process and cannot run again");
+  RunContext& ctx = m.ctx;
+  const std::int64_t N = batch.dim(0);
+  const ValueRegion& ov = p.values.at(static_cast<std::size_t>(p.output));
+  Tensor out(ov.dtype, {N, ov.h, ov.w, ov.c}, ov.exponent);
+  Machine& mach = impl_->machine;
+
+  ctx.prog = &p;
+  ctx.hw = p.hw;
+  ctx.machine = &mach;
+  ctx.watchdog = opt_.watchdog_cycles;
+  ctx.layer_of.assign(p.code.size(), -1);
+  for (std::size_t i = 0; i < p.layers.size(); ++i)
+    for (std::uint32_t pc = p.layers[i].first; pc < p.layers[i].end && pc < p.code.size(); ++pc)
+      ctx.layer_of[pc] = static_cast<int>(i);
+
+  for (std::int64_t n = 0; n < N; ++n) {
+    auto dram = mach.dram();
+    if (!impl_->fresh) std::fill(dram.begin() + static_cast<std::ptrdiff_t>(p.dram_init.size()), dram.end(), std::uint8_t{0});
+    impl_->fresh = false;
+    std::copy(p.dram_init.begin(), p.dram_init.end(), dram.begin());
+    std::memcpy(dram.data() + iv.addr, batch.raw() + n * static_cast<std::int64_t>(iv.bytes()), iv.bytes());
+    // Resets the tokens and the weight path's state as Machine::run does (the memories keep their contents).
+    mach.run({});
+
+    ctx.layer_counters.assign(p.layers.size() + 1, Counters{});
+    for (auto& a : ctx.activity) a.clear();
+    ctx.insn_start.assign(p.code.size(), -1);
+    ctx.insn_done.assign(p.code.size(), -1);
+    ctx.completed = 0;
+    ctx.last_issued.clear();
+    ctx.tokens = {};
+    ctx.load_busy = ctx.store_busy = false;
+    ctx.lut_active = false;
+    ctx.image_done = false;
+    ctx.image_start = now_cycles();
+    ctx.last_progress = ctx.image_start;
+    ctx.compute_busy_until = ctx.image_start;
+    m.dram.configure(DramParams::from(p.hw), dram);
+
+    // The first sc_start initializes the processes (they run to their first wait); an event notified before it
+    // would find no process waiting for it.
+    if (!m.initialized) {
+      sc_core::sc_start(sc_core::SC_ZERO_TIME);
+      m.initialized = true;
+    }
+    m.ctrl.start.notify(sc_core::SC_ZERO_TIME);
+    sc_core::sc_start();
+    if (ctx.failed) {
+      m.broken = true;
+      throw Error(ctx.error);
+    }
+    if (!ctx.image_done) {
+      m.broken = true;
+      throw Error("the SystemC model stopped before the program completed\n" + ctx.state_dump());
+    }
+    std::memcpy(out.raw() + n * static_cast<std::int64_t>(ov.bytes()), dram.data() + ov.addr, ov.bytes());
+
+    // Layer windows partition the image's run at each layer's last completion.
+    const std::size_t nl = p.layers.size();
+    std::vector<LayerReport> layers(nl + 1);
+    std::vector<std::int64_t> bounds(nl + 2, ctx.image_start);
+    for (std::size_t i = 0; i < nl; ++i) {
+      std::int64_t end = bounds[i];
+      for (std::uint32_t pc = p.layers[i].first; pc < p.layers[i].end; ++pc) end = std::max(end, ctx.insn_done[pc]);
+      bounds[i + 1] = end;
+      layers[i].counters = ctx.layer_counters[i];
+    }
+    bounds[nl + 1] = std::max(bounds[nl], ctx.end_cycle);
+    layers[nl].counters = ctx.layer_counters[nl];
+    account(ctx, bounds, layers);
+
+    const std::int64_t cycles = ctx.end_cycle - ctx.image_start;
+    image_cycles_.push_back(cycles);
+    ++report_.images;
+    report_.cycles += cycles;
+    for (std::size_t i = 0; i <= nl; ++i) {
+      if (i < nl) {
+        LayerReport& r = report_.layers[i];
+        r.start_cycle = bounds[i] - ctx.image_start;
+        r.end_cycle = bounds[i + 1] - ctx.image_start;
+        r.counters += layers[i].counters;
+        for (int u = 0; u < kNumUnits; ++u) r.units[static_cast<std::size_t>(u)] += layers[i].units[static_cast<std::size_t>(u)];
+      }
+      report_.counters += layers[i].counters;
+      for (int u = 0; u < kNumUnits; ++u) report_.units[static_cast<std::size_t>(u)] += layers[i].units[static_cast<std::size_t>(u)];
+    }
+    if (opt_.timeline && timeline_.is_null()) {
+      std::vector<LayerReport> marks(nl);
+      for (std::size_t i = 0; i < nl; ++i) {
+        marks[i] = report_.layers[i];
+      }
+      timeline_ = timeline(ctx, marks);
+    }
+    if (opt_.keep_values && n == N - 1) {
+      values_.clear();
+      for (const ValueRegion& v : p.values) {
+        Tensor t(v.dtype, {1, v.h, v.w, v.c}, v.exponent);
+        std::memcpy(t.raw(), dram.data() + v.addr, v.bytes());
+        values_.push_back(std::move(t));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace lutsim::sim
