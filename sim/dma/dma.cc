@@ -124,7 +124,7 @@ void DmaChannel::thread() {
         }
       }
       // The SRAM side moves D bytes per cycle (pad bytes too, without DRAM traffic).
-      const std::int64_t done = std::max({last_done_, start + 2 + port_accesses(sram_bytes, D), start + 3});
+      const std::int64_t done = std::max(last_done_, start + 2 + port_accesses(sram_bytes, D));
       if (done > now_cycles()) wait(cycles(done - now_cycles()));
       const auto bus = static_cast<std::int64_t>(std::ceil(static_cast<double>(dram_bytes) / ctx_.hw.dram_bytes_per_cycle));
       const std::int64_t busy = std::min(done - start, 2 + bus + port_accesses(sram_bytes - dram_bytes, D));

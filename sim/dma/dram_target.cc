@@ -31,11 +31,16 @@ void DramTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& dela
     t.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
-  // Loosely timed: the initiator's local offset is part of "now".
-  const std::int64_t now = now_cycles() + static_cast<std::int64_t>(delay.value() / cycle_time().value());
-  const std::int64_t at = model_->earliest_issue(now);
-  if (at > now_cycles()) {
+  // Loosely timed: an initiator's local time offset is synchronised first. Both channels may wake in the same
+  // cycle for the same issue slot: whoever comes second sees the slot taken and waits for the next one.
+  if (delay > sc_core::SC_ZERO_TIME) {
+    wait(delay);
+    delay = sc_core::SC_ZERO_TIME;
+  }
+  std::int64_t at = model_->earliest_issue(now_cycles());
+  while (at > now_cycles()) {
     wait(cycles(at - now_cycles()));
+    at = model_->earliest_issue(now_cycles());
   }
   const bool write = t.is_write();
   const std::int64_t last = model_->issue(at, static_cast<std::int64_t>(len), write);

@@ -228,6 +228,9 @@ Tensor Simulator::run(const Tensor& batch) {
     layers[nl].counters = ctx.layer_counters[nl];
     account(ctx, bounds, layers);
 
+    insn_times_.assign(p.code.size(), InsnTime{});
+    for (std::size_t pc = 0; pc < p.code.size(); ++pc)
+      insn_times_[pc] = {ctx.insn_start[pc] - ctx.image_start, ctx.insn_done[pc] - ctx.image_start};
     const std::int64_t cycles = ctx.end_cycle - ctx.image_start;
     image_cycles_.push_back(cycles);
     ++report_.images;

@@ -120,6 +120,12 @@ class Simulator {
   const SimReport& report() const { return report_; }
   // Cycles of each image run so far.
   const std::vector<std::int64_t>& image_cycles() const { return image_cycles_; }
+  // The last image's instruction timing, by pc: the cycle each started (popped its tokens) and completed (its
+  // pushes become visible one cycle later), counted from the image's start.
+  struct InsnTime {
+    std::int64_t start = -1, done = -1;
+  };
+  const std::vector<InsnTime>& insn_times() const { return insn_times_; }
   // With keep_values: every value (by value id) of the last image, [1, h, w, c].
   const std::vector<Tensor>& values() const { return values_; }
   // The first image's timeline as Chrome trace-event JSON (empty object without SimOptions::timeline).
@@ -131,6 +137,7 @@ class Simulator {
   SimReport report_;
   std::vector<std::int64_t> image_cycles_;
   std::vector<Tensor> values_;
+  std::vector<InsnTime> insn_times_;
   nlohmann::ordered_json timeline_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
