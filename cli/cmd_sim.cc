@@ -96,8 +96,9 @@ int cmd_sim(const std::vector<std::string>& args) {
   const std::string in_path = vm["input"].as<std::string>();
   bool batched = true;
   const Tensor x = check_input(load_npy(in_path), prog, in_path, &batched);
+  const ValueRegion ov = prog.values.at(static_cast<std::size_t>(prog.output));
 
-  sim::Simulator s(prog, sim::SimOptions{.watchdog_cycles = watchdog, .timeline = vm.count("timeline") > 0});
+  sim::Simulator s(std::move(prog), sim::SimOptions{.watchdog_cycles = watchdog, .timeline = vm.count("timeline") > 0});
   const auto t0 = std::chrono::steady_clock::now();
   Tensor y;
   try {
@@ -111,7 +112,6 @@ int cmd_sim(const std::vector<std::string>& args) {
     throw Error(msg.substr(0, nl));
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const ValueRegion& ov = prog.values.at(static_cast<std::size_t>(prog.output));
   if (vm.count("output")) save_npy(batched ? y : y.reshaped({ov.h, ov.w, ov.c}), vm["output"].as<std::string>());
   if (vm.count("report")) write_json(vm["report"].as<std::string>(), s.report().to_json(), "simulation report");
   if (vm.count("timeline")) write_json(vm["timeline"].as<std::string>(), s.timeline_json(), "timeline");

@@ -10,14 +10,13 @@ namespace {
 class SystemcEngine final : public Engine {
  public:
   SystemcEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
-      : prog_(compile(net, hw)), sim_(prog_, sim::SimOptions{.keep_values = opt.keep_values}) {}
+      : sim_(compile(net, hw), sim::SimOptions{.keep_values = opt.keep_values}) {}
 
   Tensor run(const Tensor& batch) override { return sim_.run(batch); }
   std::vector<Tensor> last_values() const override { return sim_.values(); }
   nlohmann::ordered_json report() const override { return sim_.report().to_json(); }
 
  private:
-  Program prog_;
   sim::Simulator sim_;
 };
 

@@ -29,7 +29,7 @@ struct Simulator::Impl {
 
 namespace {
 
-const Program& validated(const Program& p) {
+Program validated(Program p) {
   validate_program(p, "program for '" + p.network + "'");
   if (p.code.empty()) throw Error("program for '" + p.network + "' has no instructions");
   return p;
@@ -122,7 +122,7 @@ nlohmann::ordered_json timeline(const RunContext& ctx, const std::vector<LayerRe
 
 }  // namespace
 
-Simulator::Simulator(const Program& p, SimOptions opt) : p_(validated(p)), opt_(std::move(opt)) {
+Simulator::Simulator(Program p, SimOptions opt) : p_(validated(std::move(p))), opt_(std::move(opt)) {
   check_options(opt_);
   impl_ = std::make_unique<Impl>(p_);
   report_.network = p_.network;

@@ -107,8 +107,8 @@ struct SimOptions {
 
 class Simulator {
  public:
-  // Validates the program (validate_program) and loads it into the model. Throws lutsim::Error.
-  explicit Simulator(const Program& p, SimOptions opt = {});
+  // Validates the program (validate_program) and keeps a copy of it. Throws lutsim::Error.
+  explicit Simulator(Program p, SimOptions opt = {});
   ~Simulator();
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
@@ -132,7 +132,7 @@ class Simulator {
   nlohmann::ordered_json timeline_json() const;
 
  private:
-  const Program& p_;
+  Program p_;
   SimOptions opt_;
   SimReport report_;
   std::vector<std::int64_t> image_cycles_;
