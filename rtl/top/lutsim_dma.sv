@@ -1,22 +1,25 @@
 // The DMA engine (docs/architecture.md section 5): a read channel that executes LOAD (DRAM -> act/wgt/param SRAM,
 // 3D box with pad insertion) and a write channel that executes STORE (act SRAM -> DRAM), sharing one DRAM port.
 //
-// Both channels cut their box into runs of contiguous bytes: one run per element of x_size bytes, one per plane
-// when y_stride == x_size (a plane's elements are contiguous in DRAM and in SRAM), one for the whole box when
-// z_stride makes the planes contiguous too (and a LOAD has no left/right padding). A LOAD's padding forms runs of
-// its own (the top planes, each plane's left and right padding, the bottom planes). DRAM runs are cut into bursts
-// of at most Z bytes that do not cross a Z-aligned boundary; pad runs are written at D bytes per cycle, in cycles
-// when no read data arrives, without DRAM traffic.
+// Both channels cut their box into runs of contiguous DRAM bytes as the SystemC model's DMA does: the whole box
+// when y_stride == x_size and there is one plane or z_stride == y_size * x_size, else one run per plane when
+// y_stride == x_size, else one per element of x_size bytes. DRAM runs are cut into bursts of at most Z bytes that do
+// not cross a Z-aligned boundary. A LOAD's padding forms runs of its own (the top planes, each plane's left and
+// right padding, the bottom planes), written at D bytes per cycle without DRAM traffic in cycles when no read data
+// is written. Read data is written one SRAM segment per cycle, a segment ending where a plane's data ends in the
+// SRAM box (a whole-box run of a padded LOAD scatters each burst over the planes it spans).
 //
 // DRAM port: one request per cycle (valid/ready; the read and write channels take turns when both want it), a
 // write request carries its data; every burst is answered, in issue order, by one response beat (rsp_valid_i;
 // rsp_we_i tells a write acknowledgement from read data, byte 0 = the burst's first byte in bits [7:0]). The read
-// channel keeps the SRAM destination of each burst in flight in a FIFO of M entries.
+// channel keeps a descriptor of each burst until its data is written (2M entries) and buffers read data that
+// cannot be written in the cycle it arrives.
 //
-// Timing (cycles): a command accepted in cycle s spends 2 setup cycles (s+1, s+2: the products of the box sizes),
-// its first run is formed in s+3 and its first burst can issue in s+4 (a pad chunk is written in s+4); afterwards one burst or pad chunk per cycle.
-// A LOAD pulses rd_done_o in the cycle after its last SRAM write, a STORE pulses wr_done_o in the cycle after the
-// acknowledgement of its last burst. Each channel runs one command at a time.
+// Timing (cycles): a command accepted in cycle s has its box geometry registered at s, forms its first run in s+1;
+// a LOAD's first burst (or pad chunk) goes in s+2, a STORE reads its first burst's data in s+2 and issues it in
+// s+3; afterwards one burst per cycle as the DRAM allows. A LOAD pulses rd_done_o in the cycle after its last SRAM
+// write, a STORE pulses wr_done_o in the cycle after the acknowledgement of its last burst. Each channel runs one
+// command at a time.
 module lutsim_dma #(
   parameter int unsigned Z = 64,  // largest DRAM burst (bytes), a power of two
   parameter int unsigned D = 64,  // pad bytes written per cycle
@@ -79,7 +82,6 @@ module lutsim_dma #(
 );
 
   localparam int unsigned LZ = $clog2(Z);
-  localparam int unsigned MW = M > 1 ? $clog2(M) : 1;
 
   // Bytes of a chunk: min(len, limit).
   function automatic logic [31:0] min32(input logic [31:0] a, input logic [31:0] b);
@@ -93,55 +95,88 @@ module lutsim_dma #(
   // =============================================================================================================
   // Read channel
   typedef enum logic [3:0] {
-    RIdle  = 4'd0,
-    RSet1  = 4'd1,
-    RSet2  = 4'd2,
-    RTop   = 4'd3,
-    RBox   = 4'd4,
-    RLpad  = 4'd5,
-    RData  = 4'd6,
-    RRpad  = 4'd7,
-    RBot   = 4'd8,
-    RFin   = 4'd9
+    RIdle = 4'd0,
+    RTop  = 4'd1,
+    RBox  = 4'd2,
+    RLpad = 4'd3,
+    RData = 4'd4,
+    RRpad = 4'd5,
+    RBot  = 4'd6,
+    RFin  = 4'd7
   } rstate_e;
+
+  localparam int unsigned FD = 2 * M;  // read bursts issued and not yet written to the SRAM
+  localparam int unsigned FW = $clog2(FD);
 
   rstate_e     rst_q, rst_d;
   logic [1:0]  r_buf_q;
   logic [7:0]  r_pad_q;
-  logic [6:0]  r_pt_q, r_pb_q, r_pl_q, r_pr_q;
+  logic [6:0]  r_pb_q, r_pl_q, r_pr_q;
   logic [31:0] r_x_q, r_ys_q, r_zs_q, r_ystr_q, r_zstr_q;
-  logic [31:0] r_plane_q, r_row_q, r_lpad_q, r_rpad_q, r_top_q, r_bot_q, r_box_q;
+  logic [31:0] r_plane_q, r_row_q, r_lpad_q, r_rpad_q, r_top_q, r_bot_q, r_box_q, r_gap_q, r_seg_q;
+  logic [31:0] r_base_q, r_bot_addr_q;
   logic        r_merge_plane_q, r_merge_box_q;
-  logic [31:0] r_gz_q, r_gy_q, r_sram_q, r_pdram_q, r_edram_q;
+  logic [31:0] r_gz_q, r_gy_q, r_pbase_q, r_dofs_q, r_pdram_q, r_edram_q;
+
+  // Box geometry from the command, registered when it is accepted. A box whose DRAM bytes are contiguous (as the
+  // SystemC model's DMA has it: y_stride == x_size and one plane or z_stride == y_size * x_size) is read as one run
+  // whatever its padding; its bytes are scattered over the planes of the SRAM box as they arrive.
+  logic [31:0] a_plane, a_row, a_top;
+  logic        a_merge_plane, a_merge_box;
+  rstate_e     a_first;
+  assign a_plane       = (32'(rd_y_size_i) + 32'(rd_pad_left_i) + 32'(rd_pad_right_i)) * 32'(rd_x_size_i);
+  assign a_row         = 32'(rd_y_size_i) * 32'(rd_x_size_i);
+  assign a_top         = 32'(rd_pad_top_i) * a_plane;
+  assign a_merge_plane = rd_y_stride_i == 32'(rd_x_size_i);
+  assign a_merge_box   = a_merge_plane && rd_y_size_i != 16'd0 && (rd_z_size_i == 16'd1 || rd_z_stride_i == a_row);
+
+  // The states of a plane in order (left pad, data, right pad), skipping the empty ones; after a box run only the
+  // pads remain.
+  // (A plane with neither left padding nor data has right padding: the box is not empty.)
+  function automatic rstate_e plane_first_f(input logic has_l, input logic has_d);
+    plane_first_f = has_l ? RLpad : (has_d ? RData : RRpad);
+  endfunction
+  function automatic rstate_e after_top_f(input logic zs_zero, input logic pb_nz, input logic mbox,
+                                          input logic has_l, input logic has_d);
+    after_top_f = zs_zero ? (pb_nz ? RBot : RFin) : (mbox ? RBox : plane_first_f(has_l, has_d));
+  endfunction
+  assign a_first = a_plane == 32'd0 ? RFin :
+                   rd_pad_top_i != 7'd0 ? RTop :
+                   after_top_f(rd_z_size_i == 16'd0, rd_pad_bottom_i != 7'd0, a_merge_box, rd_pad_left_i != 7'd0,
+                               rd_y_size_i != 16'd0);
+
+  logic    r_has_l, r_has_d, r_has_r, r_last_plane, plane_done;
+  rstate_e plane_first, after_plane, after_top;
+  assign r_has_l      = r_pl_q != 7'd0;
+  assign r_has_d      = r_ys_q != 32'd0 && !r_merge_box_q;
+  assign r_has_r      = r_pr_q != 7'd0;
+  assign r_last_plane = r_gz_q == r_zs_q - 32'd1;
+  assign plane_first  = plane_first_f(r_has_l, r_has_d);
+  assign after_plane  = r_last_plane ? (r_pb_q != 7'd0 ? RBot : RFin) : plane_first;
+  assign after_top    = after_top_f(r_zs_q == 32'd0, r_pb_q != 7'd0, r_merge_box_q, r_has_l, r_has_d);
 
   // the current run
-  logic        run_valid_q, run_pad_q;
+  logic        run_valid_q, run_pad_q, run_first_q;
   logic [31:0] run_sram_q, run_dram_q, run_len_q;
   // the generator's next run
   logic        gen_emit, gen_pad;
-  logic [31:0] gen_len, gen_dram;
+  logic [31:0] gen_len, gen_dram, gen_sram;
   logic        run_free, run_last;
   logic [31:0] chunk_len;
   logic        rreq_valid, rreq_fire, pad_fire, rsp_rd;
 
-  // FIFO of the SRAM destinations of read bursts in flight
-  logic [31:0] fifo_addr_q [M];
-  logic [15:0] fifo_len_q  [M];
-  logic [MW-1:0] fifo_rd_q, fifo_wr_q;
-  logic [15:0] fifo_cnt_q;
+  // Descriptors of the read bursts issued and not yet written: whether a burst starts its run, and where.
+  logic          desc_first_q [FD];
+  logic [31:0]   desc_sram_q  [FD];
+  logic [15:0]   desc_len_q   [FD];
+  logic [FW-1:0] desc_rd_q, desc_wr_q;
+  logic [15:0]   desc_cnt_q;
+  // Read data waiting to be written (a burst may take several cycles when it spans planes).
+  logic [8*Z-1:0] rbuf_q [FD];
+  logic [FW-1:0]  rbuf_rd_q, rbuf_wr_q;
+  logic [15:0]    rbuf_cnt_q;
 
   assign rd_ready_o = rst_q == RIdle;
-
-  // The states of a plane in order (left pad, data, right pad), skipping the empty ones.
-  logic    r_has_l, r_has_d, r_has_r, r_last_plane, plane_done;
-  rstate_e plane_first, after_plane, after_top;
-  assign r_has_l      = r_pl_q != 7'd0;
-  assign r_has_d      = r_ys_q != 32'd0;
-  assign r_has_r      = r_pr_q != 7'd0;
-  assign r_last_plane = r_gz_q == r_zs_q - 32'd1;
-  assign plane_first  = r_has_l ? RLpad : (r_has_d ? RData : RRpad);
-  assign after_plane  = r_last_plane ? (r_pb_q != 7'd0 ? RBot : RFin) : plane_first;
-  assign after_top    = r_zs_q == 32'd0 ? (r_pb_q != 7'd0 ? RBot : RFin) : (r_merge_box_q ? RBox : plane_first);
 
   always_comb begin
     rst_d      = rst_q;
@@ -149,15 +184,14 @@ module lutsim_dma #(
     gen_pad    = 1'b1;
     gen_len    = 32'd0;
     gen_dram   = 32'd0;
+    gen_sram   = 32'd0;
     plane_done = 1'b0;
     unique case (rst_q)
-      RIdle: if (rd_valid_i) rst_d = RSet1;
-      RSet1: rst_d = RSet2;
-      // An empty box (no elements per plane) writes nothing.
-      RSet2: rst_d = r_plane_q == 32'd0 ? RFin : (r_pt_q != 7'd0 ? RTop : after_top);
+      RIdle: if (rd_valid_i) rst_d = a_first;
       RTop: begin
         gen_emit = 1'b1;
         gen_len  = r_top_q;
+        gen_sram = r_base_q;
         if (run_free) rst_d = after_top;
       end
       RBox: begin
@@ -165,11 +199,13 @@ module lutsim_dma #(
         gen_pad  = 1'b0;
         gen_len  = r_box_q;
         gen_dram = r_pdram_q;
-        if (run_free) rst_d = r_pb_q != 7'd0 ? RBot : RFin;
+        gen_sram = r_pbase_q + r_lpad_q;
+        if (run_free) rst_d = (r_has_l || r_has_r) ? plane_first : (r_pb_q != 7'd0 ? RBot : RFin);
       end
       RLpad: begin
         gen_emit = 1'b1;
         gen_len  = r_lpad_q;
+        gen_sram = r_pbase_q;
         if (run_free) begin
           rst_d      = r_has_d ? RData : (r_has_r ? RRpad : after_plane);
           plane_done = !r_has_d && !r_has_r;
@@ -180,6 +216,7 @@ module lutsim_dma #(
         gen_pad  = 1'b0;
         gen_len  = r_merge_plane_q ? r_row_q : r_x_q;
         gen_dram = r_merge_plane_q ? r_pdram_q : r_edram_q;
+        gen_sram = r_pbase_q + r_lpad_q + r_dofs_q;
         if (run_free && (r_merge_plane_q || r_gy_q == r_ys_q - 32'd1)) begin
           rst_d      = r_has_r ? RRpad : after_plane;
           plane_done = !r_has_r;
@@ -188,6 +225,7 @@ module lutsim_dma #(
       RRpad: begin
         gen_emit = 1'b1;
         gen_len  = r_rpad_q;
+        gen_sram = r_pbase_q + r_lpad_q + r_row_q;
         if (run_free) begin
           rst_d      = after_plane;
           plane_done = 1'b1;
@@ -196,20 +234,20 @@ module lutsim_dma #(
       RBot: begin
         gen_emit = 1'b1;
         gen_len  = r_bot_q;
+        gen_sram = r_bot_addr_q;
         if (run_free) rst_d = RFin;
       end
-      RFin: if (!run_valid_q && fifo_cnt_q == 16'd0) rst_d = RIdle;
+      RFin: if (!run_valid_q && desc_cnt_q == 16'd0) rst_d = RIdle;
       default: rst_d = RIdle;
     endcase
   end
 
-  assign rd_done_o = rst_q == RFin && !run_valid_q && fifo_cnt_q == 16'd0;
+  assign rd_done_o = rst_q == RFin && !run_valid_q && desc_cnt_q == 16'd0;
 
-  // Chunks of the current run.
+  // Chunks of the current run: DRAM bursts, or pad chunks of D bytes.
   assign chunk_len  = run_pad_q ? min32(run_len_q, 32'(D)) : min32(run_len_q, to_boundary(run_dram_q[LZ-1:0]));
   assign rsp_rd     = dram_rsp_valid_i && !dram_rsp_we_i;
-  assign rreq_valid = run_valid_q && !run_pad_q && fifo_cnt_q < 16'(M);
-  assign pad_fire   = run_valid_q && run_pad_q && !rsp_rd;
+  assign rreq_valid = run_valid_q && !run_pad_q && desc_cnt_q < 16'(FD);
   assign run_last   = (rreq_fire || pad_fire) && chunk_len == run_len_q;
   assign run_free   = !run_valid_q || run_last;
 
@@ -218,7 +256,6 @@ module lutsim_dma #(
       rst_q           <= RIdle;
       r_buf_q         <= 2'd0;
       r_pad_q         <= 8'd0;
-      r_pt_q          <= 7'd0;
       r_pb_q          <= 7'd0;
       r_pl_q          <= 7'd0;
       r_pr_q          <= 7'd0;
@@ -234,65 +271,70 @@ module lutsim_dma #(
       r_top_q         <= 32'd0;
       r_bot_q         <= 32'd0;
       r_box_q         <= 32'd0;
+      r_gap_q         <= 32'd0;
+      r_seg_q         <= 32'd0;
+      r_base_q        <= 32'd0;
+      r_bot_addr_q    <= 32'd0;
       r_merge_plane_q <= 1'b0;
       r_merge_box_q   <= 1'b0;
       r_gz_q          <= 32'd0;
       r_gy_q          <= 32'd0;
-      r_sram_q        <= 32'd0;
+      r_pbase_q       <= 32'd0;
+      r_dofs_q        <= 32'd0;
       r_pdram_q       <= 32'd0;
       r_edram_q       <= 32'd0;
       run_valid_q     <= 1'b0;
       run_pad_q       <= 1'b0;
+      run_first_q     <= 1'b0;
       run_sram_q      <= 32'd0;
       run_dram_q      <= 32'd0;
       run_len_q       <= 32'd0;
     end else begin
       rst_q <= rst_d;
-      unique case (rst_q)
-        RIdle: if (rd_valid_i) begin
-          r_buf_q   <= rd_buf_i;
-          r_pad_q   <= rd_pad_value_i;
-          r_pt_q    <= rd_pad_top_i;
-          r_pb_q    <= rd_pad_bottom_i;
-          r_pl_q    <= rd_pad_left_i;
-          r_pr_q    <= rd_pad_right_i;
-          r_x_q     <= 32'(rd_x_size_i);
-          r_ys_q    <= 32'(rd_y_size_i);
-          r_zs_q    <= 32'(rd_z_size_i);
-          r_ystr_q  <= rd_y_stride_i;
-          r_zstr_q  <= rd_z_stride_i;
-          r_sram_q  <= 32'(rd_sram_addr_i);
-          r_pdram_q <= rd_dram_addr_i;
-          r_edram_q <= rd_dram_addr_i;
-          r_gz_q    <= 32'd0;
-          r_gy_q    <= 32'd0;
+      if (rst_q == RIdle && rd_valid_i) begin
+        r_buf_q         <= rd_buf_i;
+        r_pad_q         <= rd_pad_value_i;
+        r_pb_q          <= rd_pad_bottom_i;
+        r_pl_q          <= rd_pad_left_i;
+        r_pr_q          <= rd_pad_right_i;
+        r_x_q           <= 32'(rd_x_size_i);
+        r_ys_q          <= 32'(rd_y_size_i);
+        r_zs_q          <= 32'(rd_z_size_i);
+        r_ystr_q        <= rd_y_stride_i;
+        r_zstr_q        <= rd_z_stride_i;
+        r_plane_q       <= a_plane;
+        r_row_q         <= a_row;
+        r_lpad_q        <= 32'(rd_pad_left_i) * 32'(rd_x_size_i);
+        r_rpad_q        <= 32'(rd_pad_right_i) * 32'(rd_x_size_i);
+        r_gap_q         <= (32'(rd_pad_left_i) + 32'(rd_pad_right_i)) * 32'(rd_x_size_i);
+        r_seg_q         <= a_merge_plane ? a_row : 32'(rd_x_size_i);
+        r_top_q         <= a_top;
+        r_bot_q         <= 32'(rd_pad_bottom_i) * a_plane;
+        r_box_q         <= 32'(rd_z_size_i) * a_row;
+        r_base_q        <= 32'(rd_sram_addr_i);
+        r_bot_addr_q    <= 32'(rd_sram_addr_i) + a_top + 32'(rd_z_size_i) * a_plane;
+        r_merge_plane_q <= a_merge_plane;
+        r_merge_box_q   <= a_merge_box;
+        r_pbase_q       <= 32'(rd_sram_addr_i) + a_top;
+        r_dofs_q        <= 32'd0;
+        r_pdram_q       <= rd_dram_addr_i;
+        r_edram_q       <= rd_dram_addr_i;
+        r_gz_q          <= 32'd0;
+        r_gy_q          <= 32'd0;
+      end
+      if (rst_q == RData && run_free) begin
+        if (r_merge_plane_q || r_gy_q == r_ys_q - 32'd1) begin
+          r_gy_q   <= 32'd0;
+          r_dofs_q <= 32'd0;
+        end else begin
+          r_gy_q    <= r_gy_q + 32'd1;
+          r_dofs_q  <= r_dofs_q + r_x_q;
+          r_edram_q <= r_edram_q + r_ystr_q;
         end
-        RSet1: begin
-          r_plane_q       <= (r_ys_q + 32'(r_pl_q) + 32'(r_pr_q)) * r_x_q;
-          r_row_q         <= r_ys_q * r_x_q;
-          r_lpad_q        <= 32'(r_pl_q) * r_x_q;
-          r_rpad_q        <= 32'(r_pr_q) * r_x_q;
-          r_merge_plane_q <= r_ystr_q == r_x_q;
-          r_merge_box_q   <= r_ystr_q == r_x_q && r_pl_q == 7'd0 && r_pr_q == 7'd0 &&
-                             r_zstr_q == r_ys_q * r_x_q;
-        end
-        RSet2: begin
-          r_top_q <= 32'(r_pt_q) * r_plane_q;
-          r_bot_q <= 32'(r_pb_q) * r_plane_q;
-          r_box_q <= r_zs_q * r_row_q;
-        end
-        RData: if (run_free) begin
-          if (r_merge_plane_q || r_gy_q == r_ys_q - 32'd1) begin
-            r_gy_q <= 32'd0;
-          end else begin
-            r_gy_q    <= r_gy_q + 32'd1;
-            r_edram_q <= r_edram_q + r_ystr_q;
-          end
-        end
-        default: ;
-      endcase
+      end
       if (plane_done) begin
         r_gz_q    <= r_gz_q + 32'd1;
+        r_pbase_q <= r_pbase_q + r_plane_q;
         r_pdram_q <= r_pdram_q + r_zstr_q;
         r_edram_q <= r_pdram_q + r_zstr_q;
       end
@@ -300,51 +342,88 @@ module lutsim_dma #(
       if (gen_emit && run_free) begin
         run_valid_q <= 1'b1;
         run_pad_q   <= gen_pad;
-        run_sram_q  <= r_sram_q;
+        run_first_q <= 1'b1;
+        run_sram_q  <= gen_sram;
         run_dram_q  <= gen_dram;
         run_len_q   <= gen_len;
-        r_sram_q    <= r_sram_q + gen_len;
       end else if (run_last) begin
         run_valid_q <= 1'b0;
       end else if (rreq_fire || pad_fire) begin
-        run_sram_q <= run_sram_q + chunk_len;
-        run_dram_q <= run_dram_q + chunk_len;
-        run_len_q  <= run_len_q - chunk_len;
+        run_first_q <= 1'b0;
+        run_sram_q  <= run_sram_q + chunk_len;
+        run_dram_q  <= run_dram_q + chunk_len;
+        run_len_q   <= run_len_q - chunk_len;
       end
     end
   end
 
-  // The FIFO of read bursts in flight.
+  // Writing read data: the head burst (buffered, or arriving now when none is buffered) is written one SRAM
+  // segment per cycle, a segment ending at the end of a plane's data in the SRAM box; the cursor continues from
+  // burst to burst within a run and restarts at each run's first burst.
+  logic           head_valid, head_from_buf, head_done, seg_end_row;
+  logic [8*Z-1:0] head_data;
+  logic [31:0]    head_len, cur_sram, cur_oc, seg_len, hpos_q, sc_q, oc_q;
+  logic           rbuf_push, rbuf_pop;
+
+  assign head_from_buf = rbuf_cnt_q != 16'd0;
+  assign head_valid    = head_from_buf || rsp_rd;
+  assign head_data     = head_from_buf ? rbuf_q[rbuf_rd_q] : dram_rsp_rdata_i;
+  assign head_len      = 32'(desc_len_q[desc_rd_q]);
+  assign cur_sram      = (hpos_q == 32'd0 && desc_first_q[desc_rd_q]) ? desc_sram_q[desc_rd_q] : sc_q;
+  assign cur_oc        = (hpos_q == 32'd0 && desc_first_q[desc_rd_q]) ? 32'd0 : oc_q;
+  assign seg_len       = min32(head_len - hpos_q, r_seg_q - cur_oc);
+  assign seg_end_row   = cur_oc + seg_len == r_seg_q;
+  assign head_done     = head_valid && hpos_q + seg_len == head_len;
+  assign rbuf_push     = rsp_rd && !(!head_from_buf && head_done);
+  assign rbuf_pop      = head_from_buf && head_done;
+  assign pad_fire      = run_valid_q && run_pad_q && !head_valid;
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      fifo_rd_q  <= '0;
-      fifo_wr_q  <= '0;
-      fifo_cnt_q <= 16'd0;
+      desc_rd_q  <= '0;
+      desc_wr_q  <= '0;
+      desc_cnt_q <= 16'd0;
+      rbuf_rd_q  <= '0;
+      rbuf_wr_q  <= '0;
+      rbuf_cnt_q <= 16'd0;
+      hpos_q     <= 32'd0;
+      sc_q       <= 32'd0;
+      oc_q       <= 32'd0;
     end else begin
-      if (rreq_fire) fifo_wr_q <= 32'(fifo_wr_q) == M - 1 ? '0 : fifo_wr_q + MW'(1);
-      if (rsp_rd) fifo_rd_q <= 32'(fifo_rd_q) == M - 1 ? '0 : fifo_rd_q + MW'(1);
-      fifo_cnt_q <= fifo_cnt_q + 16'(rreq_fire) - 16'(rsp_rd);
+      if (rreq_fire) desc_wr_q <= 32'(desc_wr_q) == FD - 1 ? '0 : desc_wr_q + FW'(1);
+      if (head_done) desc_rd_q <= 32'(desc_rd_q) == FD - 1 ? '0 : desc_rd_q + FW'(1);
+      desc_cnt_q <= desc_cnt_q + 16'(rreq_fire) - 16'(head_done);
+      if (rbuf_push) rbuf_wr_q <= 32'(rbuf_wr_q) == FD - 1 ? '0 : rbuf_wr_q + FW'(1);
+      if (rbuf_pop) rbuf_rd_q <= 32'(rbuf_rd_q) == FD - 1 ? '0 : rbuf_rd_q + FW'(1);
+      rbuf_cnt_q <= rbuf_cnt_q + 16'(rbuf_push) - 16'(rbuf_pop);
+      if (head_valid) begin
+        hpos_q <= head_done ? 32'd0 : hpos_q + seg_len;
+        sc_q   <= cur_sram + seg_len + (seg_end_row ? r_gap_q : 32'd0);
+        oc_q   <= seg_end_row ? 32'd0 : cur_oc + seg_len;
+      end
     end
   end
   always_ff @(posedge clk_i) begin
     if (rreq_fire) begin
-      fifo_addr_q[fifo_wr_q] <= run_sram_q;
-      fifo_len_q[fifo_wr_q]  <= 16'(chunk_len);
+      desc_first_q[desc_wr_q] <= run_first_q;
+      desc_sram_q[desc_wr_q]  <= run_sram_q;
+      desc_len_q[desc_wr_q]   <= 16'(chunk_len);
     end
+    if (rbuf_push) rbuf_q[rbuf_wr_q] <= dram_rsp_rdata_i;
   end
 
   // SRAM writes: read data first, pad chunks in the other cycles.
   logic [31:0] sw_len;
   always_comb begin
-    sw_req_o   = rsp_rd || pad_fire;
+    sw_req_o   = head_valid || pad_fire;
     sw_buf_o   = r_buf_q;
-    sw_addr_o  = rsp_rd ? fifo_addr_q[fifo_rd_q] : run_sram_q;
-    sw_len     = rsp_rd ? 32'(fifo_len_q[fifo_rd_q]) : chunk_len;
+    sw_addr_o  = head_valid ? cur_sram : run_sram_q;
+    sw_len     = head_valid ? seg_len : chunk_len;
     sw_wdata_o = '0;
     for (int unsigned i = 0; i < W; i++) begin
       sw_be_o[i] = i < sw_len;
-      if (rsp_rd) begin
-        if (i < Z) sw_wdata_o[8*i +: 8] = dram_rsp_rdata_i[8*(i % Z) +: 8];
+      if (head_valid) begin
+        if (i < Z && 32'(i) + hpos_q < 32'(Z)) sw_wdata_o[8*i +: 8] = head_data[8*((32'(i) + hpos_q) % Z) +: 8];
       end else begin
         sw_wdata_o[8*i +: 8] = r_pad_q;
       end
@@ -355,10 +434,8 @@ module lutsim_dma #(
   // Write channel
   typedef enum logic [2:0] {
     WIdle = 3'd0,
-    WSet1 = 3'd1,
-    WSet2 = 3'd2,
-    WGen  = 3'd3,
-    WFin  = 3'd4
+    WGen  = 3'd1,
+    WFin  = 3'd2
   } wstate_e;
 
   wstate_e     wst_q, wst_d;
@@ -377,6 +454,8 @@ module lutsim_dma #(
   logic        wreq_fire, stage_take, rsp_wr;
   logic [15:0] wout_q;              // write bursts not yet acknowledged
 
+  logic [31:0] w_a_row;
+  assign w_a_row    = 32'(wr_y_size_i) * 32'(wr_x_size_i);
   assign wr_ready_o = wst_q == WIdle;
   assign rsp_wr     = dram_rsp_valid_i && dram_rsp_we_i;
 
@@ -387,9 +466,7 @@ module lutsim_dma #(
     wgen_len  = 32'd0;
     wgen_dram = 32'd0;
     unique case (wst_q)
-      WIdle: if (wr_valid_i) wst_d = WSet1;
-      WSet1: wst_d = WSet2;
-      WSet2: wst_d = WGen;
+      WIdle: if (wr_valid_i) wst_d = WGen;
       WGen: begin
         wgen_emit = 1'b1;
         if (w_merge_box_q) begin
@@ -451,6 +528,11 @@ module lutsim_dma #(
       wst_q <= wst_d;
       unique case (wst_q)
         WIdle: if (wr_valid_i) begin
+          w_row_q         <= w_a_row;
+          w_box_q         <= 32'(wr_z_size_i) * w_a_row;
+          w_merge_plane_q <= wr_y_stride_i == 32'(wr_x_size_i);
+          w_merge_box_q   <= wr_y_stride_i == 32'(wr_x_size_i) &&
+                             (wr_z_size_i == 16'd1 || wr_z_stride_i == w_a_row);
           w_x_q     <= 32'(wr_x_size_i);
           w_ys_q    <= 32'(wr_y_size_i);
           w_zs_q    <= 32'(wr_z_size_i);
@@ -461,14 +543,6 @@ module lutsim_dma #(
           w_edram_q <= wr_dram_addr_i;
           w_gz_q    <= 32'd0;
           w_gy_q    <= 32'd0;
-        end
-        WSet1: begin
-          w_row_q         <= w_ys_q * w_x_q;
-          w_merge_plane_q <= w_ystr_q == w_x_q;
-        end
-        WSet2: begin
-          w_box_q       <= w_zs_q * w_row_q;
-          w_merge_box_q <= w_merge_plane_q && w_zstr_q == w_row_q;
         end
         WGen: if (wrun_free && !wgen_last) begin
           if (w_merge_plane_q) begin
@@ -539,7 +613,8 @@ module lutsim_dma #(
 `ifndef SYNTHESIS
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
-      assert (!(rsp_rd && fifo_cnt_q == 16'd0)) else $error("DMA: read data with no read burst in flight");
+      assert (!(rsp_rd && desc_cnt_q == 16'd0)) else $error("DMA: read data with no read burst in flight");
+      assert (!(rbuf_push && 32'(rbuf_cnt_q) == FD)) else $error("DMA: read data buffer overflow");
       assert (!(rsp_wr && wout_q == 16'd0)) else $error("DMA: write acknowledgement with no write in flight");
       assert (!(run_valid_q && run_len_q == 32'd0)) else $error("DMA: empty read run");
       assert (!(wrun_valid_q && wrun_len_q == 32'd0)) else $error("DMA: empty write run");
