@@ -326,9 +326,9 @@ module lutsim_ppu #(
     always_comb begin
       if (out_s32_q) begin
         s3_out[32*c +: 32] = s2[31:0];
-      end else if (s2 < {{(YW-16){lo[15]}}, lo}) begin
+      end else if (s2 < $signed({{(YW-16){lo[15]}}, lo})) begin
         s3_out[32*c +: 32] = {24'd0, lo[7:0]};
-      end else if (s2 > {{(YW-16){hi[15]}}, hi}) begin
+      end else if (s2 > $signed({{(YW-16){hi[15]}}, hi})) begin
         s3_out[32*c +: 32] = {24'd0, hi[7:0]};
       end else begin
         s3_out[32*c +: 32] = {24'd0, s2[7:0]};
