@@ -219,7 +219,20 @@ AreaEstimate estimate_area(const HwConfig& hw, const EnergyModel& m, const json*
     unit("queues", "lutsim_queue", 3, 0);
     unit("tokens", "lutsim_tokens", 1, 0);
   } else {
-    a.notes.push_back("no cell counts: logic area left out (scripts/synth.sh writes rtl/synth/cell_counts.json)");
+    // No synthesis results: a gate-count estimate of the PE array and the column LUTs from the preset's cells, so
+    // that sweeps over array sizes still see area grow (docs/energy.md section 3). Other logic is left out.
+    auto cell = [&](const char* c) { return cell_area_um2(c, m, "analytic PE estimate"); };
+    const double fa = 2 * cell("xor2") + 2 * cell("and2") + cell("or2");  // full adder from gates
+    const double A = hw.acc_bits;
+    const double pe = 72 * cell("and2") + 64 * fa   // 9 x 8 array multiplier: partial products and adders
+                      + A * fa                      // A-bit column adder
+                      + (8 + A + 16) * cell("dff")  // activation, partial-sum, active and shadow code registers
+                      + 8 * 15 * cell("mux2");      // 16:1 multiplexer per weight bit reading the column's LUT
+    a.units.push_back({"pe_array", R * C * pe, "gate-count estimate, " + std::to_string(pe) + " um^2 per PE"});
+    a.units.push_back({"weight_path", C * 16 * 8 * cell("dff"), "gate-count estimate, 16 x 8-bit LUT registers per column"});
+    a.logic_um2 = a.units[0].um2 + a.units[1].um2;
+    a.notes.push_back("no cell counts: PE array and LUT registers from a gate-count estimate, other logic left out "
+                      "(scripts/synth.sh writes rtl/synth/cell_counts.json)");
   }
   const std::pair<const char*, std::int64_t> srams[] = {{"sram_act", hw.act_sram_bytes},
                                                         {"sram_wgt", hw.weight_sram_bytes},

@@ -76,6 +76,7 @@ function fmt(v) {
   if (a !== 0 && (a >= 1e6 || a < 1e-2)) return v.toExponential(3);
   return (Math.round(v * 1000) / 1000).toString();
 }
+function tick(v) { return v === 0 ? '0' : (Math.abs(v) >= 1e4 ? v.toExponential(1) : (+v.toPrecision(3)).toString()); }
 function svg(id, w, h) {
   const s = el('svg', {id: id, width: w, height: h, viewBox: '0 0 ' + w + ' ' + h});
   document.getElementById(id + '-box').appendChild(s);
@@ -98,7 +99,7 @@ function stacked(id, layers, keys, labels, ylabel) {
   el('line', {x1: L, y1: H - B, x2: W - 160, y2: H - B, stroke: '#333'}, s);
   for (let g = 0; g <= 4; ++g) {
     const y = H - B - (H - B - T) * g / 4;
-    text(s, L - 4, y + 4, fmt(max * g / 4), {'text-anchor': 'end'});
+    text(s, L - 4, y + 4, tick(max * g / 4), {'text-anchor': 'end'});
   }
   text(s, 12, T + (H - B) / 2, ylabel, {transform: 'rotate(-90 12 ' + (T + (H - B) / 2) + ')', 'text-anchor': 'middle'});
   layers.forEach((l, i) => {
@@ -121,7 +122,7 @@ function bars(id, layers, key, ylabel, maxv) {
   const max = maxv || Math.max(1e-30, ...layers.map(l => l[key]));
   el('line', {x1: L, y1: T, x2: L, y2: H - B, stroke: '#333'}, s);
   el('line', {x1: L, y1: H - B, x2: W - 20, y2: H - B, stroke: '#333'}, s);
-  for (let g = 0; g <= 4; ++g) text(s, L - 4, H - B - (H - B - T) * g / 4 + 4, fmt(max * g / 4), {'text-anchor': 'end'});
+  for (let g = 0; g <= 4; ++g) text(s, L - 4, H - B - (H - B - T) * g / 4 + 4, tick(max * g / 4), {'text-anchor': 'end'});
   text(s, 12, T + (H - B) / 2, ylabel, {transform: 'rotate(-90 12 ' + (T + (H - B) / 2) + ')', 'text-anchor': 'middle'});
   const bw = Math.max(4, Math.min(18, (W - L - 40) / Math.max(1, layers.length) - 3));
   layers.forEach((l, i) => {

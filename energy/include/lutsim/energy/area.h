@@ -22,7 +22,7 @@ struct AreaUnit {
 struct AreaEstimate {
   std::vector<AreaUnit> units;
   double logic_um2 = 0, sram_um2 = 0, total_um2 = 0;
-  bool have_logic = false;         // false when no cell counts were given: only SRAM is estimated
+  bool have_logic = false;         // false when no cell counts were given: PE array and LUTs estimated from gates
   std::vector<std::string> notes;  // e.g. counts synthesised for other parameters and scaled
   nlohmann::ordered_json to_json() const;
 };
