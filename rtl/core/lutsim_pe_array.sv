@@ -37,69 +37,80 @@ module lutsim_pe_array #(
 
   output logic [COLS*ACC_BITS-1:0]          psum_o         // de-skewed column sums, column c at [A*c +: A]
 );
-  // Interconnect: horizontal activation/swap nets (column index c = input of PE (r, c)), vertical partial sums.
-  // Flat vectors (Yosys 0.23 reads no multi-dimensional packed arrays): act/swap net (r, c) at index
-  // r*(C+1) + c, psum net (r, c) (input of PE (r, c); r = R is the bottom) at index r*C + c.
-  localparam int unsigned CH = COLS + 1;
-  localparam int unsigned A  = ACC_BITS;
-  logic [ROWS*CH*8-1:0]     act_h;
-  logic [ROWS*CH-1:0]       swap_h;
-  logic [(ROWS+1)*COLS*A-1:0] psum_v;
+  // Nets live in the generate block of the PE that drives them (g_row[r].g_col[c].act_out, .psum_out, ...) and
+  // in one register per skew stage: wide flat interconnect vectors would make Verilator rebuild them every cycle.
 
-  // Left edge: row r delayed by r cycles.
+  // Left edge: row r delayed by r cycles ({swap, act}).
   for (genvar r = 0; r < ROWS; r++) begin : g_act_skew
+    for (genvar s = 0; s < r; s++) begin : g_stage
+      logic [8:0] d, q;
+      if (s == 0) begin : g_in
+        assign d = {swap_i, act_i[8*r +: 8]};
+      end else begin : g_prev
+        assign d = g_act_skew[r].g_stage[s-1].q;
+      end
+      always_ff @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          q <= '0;
+        end else if (en_i) begin
+          q <= d;
+        end
+      end
+    end
+    logic [8:0] out;
     if (r == 0) begin : g_direct
-      assign act_h[7:0] = act_i[7:0];
-      assign swap_h[0]  = swap_i;
-    end else begin : g_delay
-      logic [r*9-1:0] sk_q;  // stage i in bits [9i +: 9]
-      always_ff @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          sk_q <= '0;
-        end else if (en_i) begin
-          sk_q[8:0] <= {swap_i, act_i[8*r +: 8]};
-          for (int unsigned i = 1; i < r; i++) sk_q[9*i +: 9] <= sk_q[9*(i-1) +: 9];
-        end
-      end
-      assign act_h[8*r*CH +: 8] = sk_q[9*(r-1) +: 8];
-      assign swap_h[r*CH]       = sk_q[9*(r-1) + 8];
+      assign out = {swap_i, act_i[7:0]};
+    end else begin : g_delayed
+      assign out = g_stage[r-1].q;
     end
   end
 
-  // Weight-load row: column c delayed by c cycles.
-  logic [COLS-1:0]      ld_v_c;
-  logic [COLS*RW-1:0]    ld_row_c;
-  logic [COLS*8-1:0]     ld_code_c;
-  logic [COLS-1:0]       ld_keep_c;
+  // Weight-load row: column c delayed by c cycles ({valid, row, code, keep}).
+  localparam int unsigned LW = 1 + RW + 8 + 1;
   for (genvar c = 0; c < COLS; c++) begin : g_ld_skew
-    if (c == 0) begin : g_direct
-      assign ld_v_c[0]          = ld_valid_i;
-      assign ld_row_c[RW-1:0]   = ld_row_i;
-      assign ld_code_c[7:0]     = ld_codes_i[7:0];
-      assign ld_keep_c[0]       = ld_keep_i[0];
-    end else begin : g_delay
-      localparam int unsigned LW = 1 + RW + 8 + 1;
-      logic [c*LW-1:0] sk_q;  // stage i in bits [LW*i +: LW]
+    for (genvar s = 0; s < c; s++) begin : g_stage
+      logic [LW-1:0] d, q;
+      if (s == 0) begin : g_in
+        assign d = {ld_valid_i, ld_row_i, ld_codes_i[8*c +: 8], ld_keep_i[c]};
+      end else begin : g_prev
+        assign d = g_ld_skew[c].g_stage[s-1].q;
+      end
       always_ff @(posedge clk_i or negedge rst_ni) begin
         if (!rst_ni) begin
-          sk_q <= '0;
+          q <= '0;
         end else if (en_i) begin
-          sk_q[LW-1:0] <= {ld_valid_i, ld_row_i, ld_codes_i[8*c +: 8], ld_keep_i[c]};
-          for (int unsigned i = 1; i < c; i++) sk_q[LW*i +: LW] <= sk_q[LW*(i-1) +: LW];
+          q <= d;
         end
       end
-      assign {ld_v_c[c], ld_row_c[RW*c +: RW], ld_code_c[8*c +: 8], ld_keep_c[c]} = sk_q[LW*(c-1) +: LW];
     end
-  end
-
-  for (genvar c = 0; c < COLS; c++) begin : g_top
-    assign psum_v[A*c +: A] = '0;
+    logic [LW-1:0] out;
+    if (c == 0) begin : g_direct
+      assign out = {ld_valid_i, ld_row_i, ld_codes_i[7:0], ld_keep_i[0]};
+    end else begin : g_delayed
+      assign out = g_stage[c-1].q;
+    end
   end
 
   for (genvar r = 0; r < ROWS; r++) begin : g_row
     for (genvar c = 0; c < COLS; c++) begin : g_col
-      logic ld_en;
-      assign ld_en = ld_v_c[c] && (ld_row_c[RW*c +: RW] == RW'(r));
+      logic [7:0]          act_in, act_out;
+      logic                swap_in, swap_out;
+      logic [ACC_BITS-1:0] psum_in, psum_out;
+      if (c == 0) begin : g_left
+        assign {swap_in, act_in} = g_act_skew[r].out;
+      end else begin : g_inner
+        assign act_in  = g_row[r].g_col[c-1].act_out;
+        assign swap_in = g_row[r].g_col[c-1].swap_out;
+      end
+      if (r == 0) begin : g_top
+        assign psum_in = '0;
+      end else begin : g_below
+        assign psum_in = g_row[r-1].g_col[c].psum_out;
+      end
+      logic ld_v, ld_keep;
+      logic [RW-1:0] ld_row;
+      logic [7:0] ld_code;
+      assign {ld_v, ld_row, ld_code, ld_keep} = g_ld_skew[c].out;
       lutsim_pe #(
         .ACC_BITS(ACC_BITS)
       ) u_pe (
@@ -109,35 +120,40 @@ module lutsim_pe_array #(
         .raw_i,
         .lut_i       (luts_i[128*c +: 128]),
         .act_signed_i,
-        .ld_en_i     (ld_en),
-        .ld_code_i   (ld_code_c[8*c +: 8]),
-        .ld_keep_i   (ld_keep_c[c]),
-        .act_i       (act_h[8*(r*CH+c) +: 8]),
-        .swap_i      (swap_h[r*CH+c]),
-        .act_o       (act_h[8*(r*CH+c+1) +: 8]),
-        .swap_o      (swap_h[r*CH+c+1]),
-        .psum_i      (psum_v[A*(r*COLS+c) +: A]),
-        .psum_o      (psum_v[A*((r+1)*COLS+c) +: A])
+        .ld_en_i     (ld_v && ld_row == RW'(r)),
+        .ld_code_i   (ld_code),
+        .ld_keep_i   (ld_keep),
+        .act_i       (act_in),
+        .swap_i      (swap_in),
+        .act_o       (act_out),
+        .swap_o      (swap_out),
+        .psum_i      (psum_in),
+        .psum_o      (psum_out)
       );
     end
   end
 
   // Bottom edge: column c delayed by C - 1 - c cycles so a pixel's C sums leave together.
   for (genvar c = 0; c < COLS; c++) begin : g_deskew
-    if (c == COLS - 1) begin : g_direct
-      assign psum_o[A*c +: A] = psum_v[A*(ROWS*COLS+c) +: A];
-    end else begin : g_delay
-      localparam int unsigned N = COLS - 1 - c;
-      logic [N*A-1:0] sk_q;  // stage i in bits [A*i +: A]
+    for (genvar s = 0; s < COLS - 1 - c; s++) begin : g_stage
+      logic [ACC_BITS-1:0] d, q;
+      if (s == 0) begin : g_in
+        assign d = g_row[ROWS-1].g_col[c].psum_out;
+      end else begin : g_prev
+        assign d = g_deskew[c].g_stage[s-1].q;
+      end
       always_ff @(posedge clk_i or negedge rst_ni) begin
         if (!rst_ni) begin
-          sk_q <= '0;
+          q <= '0;
         end else if (en_i) begin
-          sk_q[A-1:0] <= psum_v[A*(ROWS*COLS+c) +: A];
-          for (int unsigned i = 1; i < N; i++) sk_q[A*i +: A] <= sk_q[A*(i-1) +: A];
+          q <= d;
         end
       end
-      assign psum_o[A*c +: A] = sk_q[A*(N-1) +: A];
+    end
+    if (c == COLS - 1) begin : g_direct
+      assign psum_o[ACC_BITS*c +: ACC_BITS] = g_row[ROWS-1].g_col[c].psum_out;
+    end else begin : g_delayed
+      assign psum_o[ACC_BITS*c +: ACC_BITS] = g_stage[COLS-2-c].q;
     end
   end
 endmodule
