@@ -55,6 +55,12 @@ void RunContext::fail(const std::string& msg) {
   error = msg;
 }
 
+std::string RunContext::with_layer(std::uint32_t pc, const std::string& msg) const {
+  const std::string plain = "pc " + std::to_string(pc) + ":";
+  if (msg.compare(0, plain.size(), plain) == 0) return where(pc) + ":" + msg.substr(plain.size());
+  return msg;
+}
+
 std::string RunContext::where(std::uint32_t pc) const {
   std::string w = "pc " + std::to_string(pc);
   const int l = pc < layer_of.size() ? layer_of[pc] : -1;

@@ -105,6 +105,8 @@ struct RunContext {
   void record(Unit u, std::int64_t start, std::int64_t end, int kind, std::int32_t pc = -1, int phase = 0);
   void progress(std::uint32_t pc, bool started);
   void fail(const std::string& msg);
+  // An instruction's error ("pc N: ...") with the layer named: "pc N (layer 'L'): ...".
+  std::string with_layer(std::uint32_t pc, const std::string& msg) const;
   // A readable dump of each queue's state, the tokens and the last instructions issued (watchdog errors).
   std::string state_dump() const;
   std::string where(std::uint32_t pc) const;

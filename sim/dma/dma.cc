@@ -133,7 +133,7 @@ void DmaChannel::thread() {
       (write_ ? ctx_.store_busy : ctx_.load_busy) = false;
       ctrl_.complete(pc, done);
     } catch (const Error& e) {
-      ctx_.fail(e.what());
+      ctx_.fail(ctx_.with_layer(pc, e.what()));
       ctrl_.done.notify(sc_core::SC_ZERO_TIME);
       wait(ctx_.never);
     }

@@ -142,7 +142,7 @@ void Model::compute_thread() {
         default: break;
       }
     } catch (const Error& e) {
-      ctx.fail(e.what());
+      ctx.fail(ctx.with_layer(pc, e.what()));
       ctrl.done.notify(sc_core::SC_ZERO_TIME);
       wait(ctx.never);
     }
