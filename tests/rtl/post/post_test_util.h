@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -16,6 +17,20 @@
 
 namespace lutsim::rtl {
 
+inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// Seed of the random instructions and stalls: LUTSIM_RTL_POST_SEED overrides (the regression script varies it).
+inline std::uint64_t seed() {
+  if (const char* s = std::getenv("LUTSIM_RTL_POST_SEED")) return std::strtoull(s, nullptr, 10);
+  return 777;
+}
+
+// Number of random instructions per test: LUTSIM_RTL_POST_ITERS overrides (the regression script raises it).
+inline int iterations(int dflt) {
+  if (const char* s = std::getenv("LUTSIM_RTL_POST_ITERS")) return std::max(1, std::atoi(s));
+  return dflt;
+}
+
 template <class Cfg>
 class PostFixture : public ::testing::Test {
  protected:
@@ -26,8 +41,8 @@ class PostFixture : public ::testing::Test {
         p_(Cfg::params()),
         hw_(post_hw_config(p_)),
         m_(std::make_unique<Machine>(hw_, 64)),
-        h_(std::make_unique<Harness>(*ctx_, p_.cols, p_.v, 12345)),
-        rng_(777) {
+        h_(std::make_unique<Harness>(*ctx_, p_.cols, p_.v, seed() * 2 + 1)),
+        rng_(seed()) {
     // Waveforms only when asked: LUTSIM_FST=DIR writes DIR/<suite>.<test>.fst.
     if (const char* dir = std::getenv("LUTSIM_FST")) {
       const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -95,13 +110,5 @@ class PostFixture : public ::testing::Test {
   std::unique_ptr<Harness> h_;
   std::mt19937_64 rng_;
 };
-
-inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-
-// Number of random instructions per test: LUTSIM_RTL_POST_ITERS overrides (the regression script raises it).
-inline int iterations(int dflt) {
-  if (const char* s = std::getenv("LUTSIM_RTL_POST_ITERS")) return std::max(1, std::atoi(s));
-  return dflt;
-}
 
 }  // namespace lutsim::rtl
