@@ -307,7 +307,7 @@ int gather(const Sweep& s, const Paths& p) {
   write_atomic(p.out + "/results.csv", energy::results_csv(s, results));
   ojson pts = ojson::array();
   for (const ojson& r : results)
-    pts.push_back({{"label", r["label"]}, {"latency_s", r["latency_s"]}, {"energy_pj", r["energy_pj"]},
+    pts.push_back({{"label", r["label"]}, {"network", r["network"]}, {"latency_s", r["latency_s"]}, {"energy_pj", r["energy_pj"]},
                    {"area_mm2", r["area_mm2"]}, {"pareto", r["pareto"]}});
   write_atomic(p.out + "/pareto.html", energy::pareto_page(pts, "lutsim sweep " + s.name + ": energy vs latency"));
   int front = 0;

@@ -328,11 +328,16 @@ for (let i = 0; i <= 4; ++i) {
   text(s, X(vx), H - B + 14, vx.toExponential(2), {'text-anchor': 'middle'});
   text(s, L - 4, Y(vy) + 4, vy.toExponential(2), {'text-anchor': 'end'});
 }
-const front = pts.filter(p => p.pareto).sort((a, b) => a.latency_s - b.latency_s);
-if (front.length > 1) el('polyline', {points: front.map(p => X(p.latency_s) + ',' + Y(p.energy_pj)).join(' '), fill: 'none', stroke: '#999', 'stroke-dasharray': '4 3'}, s);
+// One Pareto front per network, labelled at its lowest-latency end.
+[...new Set(pts.map(p => p.network))].forEach(n => {
+  const front = pts.filter(p => p.pareto && p.network === n).sort((a, b) => a.latency_s - b.latency_s);
+  if (front.length > 1) el('polyline', {points: front.map(p => X(p.latency_s) + ',' + Y(p.energy_pj)).join(' '), fill: 'none', stroke: '#999', 'stroke-dasharray': '4 3', 'class': 'front', 'data-network': n}, s);
+  const first = pts.filter(p => p.network === n).sort((a, b) => a.energy_pj - b.energy_pj)[0];
+  if (first) text(s, X(first.latency_s) + 8, Y(first.energy_pj) + 16, n, {'font-size': 10, fill: '#444'});
+});
 pts.forEach(p => {
   const c = el('circle', {cx: X(p.latency_s), cy: Y(p.energy_pj), r: p.pareto ? 6 : 4, fill: col(p.area_mm2 || 0), stroke: p.pareto ? '#000' : 'none',
-                          'class': 'pt', 'data-label': p.label, 'data-latency': p.latency_s, 'data-energy': p.energy_pj, 'data-area': p.area_mm2}, s);
+                          'class': 'pt', 'data-label': p.label, 'data-network': p.network, 'data-latency': p.latency_s, 'data-energy': p.energy_pj, 'data-area': p.area_mm2}, s);
   el('title', {}, c).textContent = p.label + ': ' + p.latency_s.toExponential(3) + ' s, ' + p.energy_pj.toExponential(3) + ' pJ, ' + (p.area_mm2 || 0).toFixed(3) + ' mm2';
 });
 for (let i = 0; i <= 10; ++i) el('rect', {x: W - R + 20, y: T + 20 + (10 - i) * 20, width: 16, height: 20, fill: col(a0 + (a1 - a0) * i / 10)}, s);

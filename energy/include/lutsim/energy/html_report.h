@@ -21,7 +21,7 @@ nlohmann::ordered_json report_chart_data(const nlohmann::ordered_json& sim_repor
 std::string html_page(const nlohmann::ordered_json& chart_data);
 
 // A Pareto page for sweep results: energy vs latency, coloured by area; points as given in `points`
-// ([{"label", "latency_s", "energy_pj", "area_mm2", "pareto"}]).
+// ([{"label", "network", "latency_s", "energy_pj", "area_mm2", "pareto"}]).
 std::string pareto_page(const nlohmann::ordered_json& points, const std::string& title);
 
 }  // namespace lutsim::energy
