@@ -4,7 +4,7 @@
 // instruction in flight per queue. SYNC needs no unit: it completes in the cycle after it starts.
 //
 // Cycles: start at s; a unit instruction completes in the cycle its unit pulses done (d); a SYNC at s + 1; the next
-// head may start at completion + 1.
+// head may start in the cycle of that completion.
 module lutsim_qexec
 (
   input  logic                 clk_i,
@@ -43,7 +43,7 @@ module lutsim_qexec
   state_e      state_q, state_d;
   logic [31:0] pc_q;
   logic        push_prev_q, push_next_q;
-  logic        is_sync, tokens_ok, start, can_push, finish;
+  logic        is_sync, tokens_ok, start, can_push, finish, free;
   logic        h_pop_prev, h_pop_next;
 
   assign is_sync    = head_insn_i[lutsim_isa_pkg::OPCODE_LSB +: lutsim_isa_pkg::OPCODE_W] == lutsim_isa_pkg::OPC_SYNC;
@@ -51,8 +51,11 @@ module lutsim_qexec
   assign h_pop_next = head_insn_i[lutsim_isa_pkg::POP_NEXT_BIT];
   assign tokens_ok  = (!h_pop_prev || avail_prev_i) && (!h_pop_next || avail_next_i);
 
-  assign unit_valid_o = state_q == StIdle && head_valid_i && tokens_ok && !is_sync;
-  assign start        = state_q == StIdle && head_valid_i && tokens_ok && (is_sync || unit_ready_i);
+  // The next head may start in the cycle the previous instruction completes (its pushes are visible only in the
+  // next cycle, so it cannot pop its own tokens).
+  assign free         = state_q == StIdle || finish;
+  assign unit_valid_o = free && head_valid_i && tokens_ok && !is_sync;
+  assign start        = free && head_valid_i && tokens_ok && (is_sync || unit_ready_i);
   assign head_ready_o = start;
   assign pop_prev_o   = start && h_pop_prev;
   assign pop_next_o   = start && h_pop_next;
@@ -66,8 +69,8 @@ module lutsim_qexec
     state_d = state_q;
     unique case (state_q)
       StIdle:  if (start) state_d = is_sync ? StPush : StWait;
-      StWait:  if (unit_done_i) state_d = can_push ? StIdle : StPush;
-      StPush:  if (can_push) state_d = StIdle;
+      StWait:  if (unit_done_i) state_d = !can_push ? StPush : (start ? (is_sync ? StPush : StWait) : StIdle);
+      StPush:  if (can_push) state_d = start ? (is_sync ? StPush : StWait) : StIdle;
       default: state_d = StIdle;
     endcase
   end

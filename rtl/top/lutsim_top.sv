@@ -7,11 +7,11 @@
 // lutsim_dma (bursts of at most DZ bytes, one response beat per burst, in order) and state outputs for the harness
 // (dispatches, completions, each queue's state, the tokens).
 //
-// The compute queue runs one instruction at a time: the next starts only when every compute unit is idle (the PEs
-// read the LUTs while a GEMM runs; PPU and accumulating GEMM/VEC read what the previous one wrote), so the top
-// grants every SRAM request of the compute units at once. The act SRAM has a DMA write port (LOAD), a DMA read port
-// (STORE), a compute read port (GEMM, VEC) and a compute write port (PPU); wgt and param a DMA write port and one
-// read port; acc one read and one write port.
+// The compute queue runs one instruction at a time: the next starts when every compute unit is idle or pulsing
+// done (the PEs read the LUTs while a GEMM runs; PPU and accumulating GEMM/VEC read what the previous one wrote),
+// so the top grants every SRAM request of the compute units at once. The act SRAM has a DMA write port (LOAD), a
+// DMA read port (STORE), a compute read port (GEMM, VEC) and a compute write port (PPU); wgt and param a DMA write
+// port and one read port; acc one read and one write port.
 //
 // Deviations from docs/architecture.md: the DMA's SRAM ports are W = max(DZ, D) bytes wide (a burst is written in
 // one cycle), the param SRAM is byte-banked like act and wgt (its read port reads C bytes at any byte address).
@@ -320,7 +320,10 @@ module lutsim_top #(
   assign c_is_gemm = c_opc == lutsim_isa_pkg::OPC_GEMM;
   assign c_is_vec  = c_opc == lutsim_isa_pkg::OPC_VEC;
   assign c_is_ppu  = c_opc == lutsim_isa_pkg::OPC_PPU;
-  assign c_idle    = !wcfg_busy && !gemm_busy && !vec_busy && !ppu_busy;
+  // A unit pulsing done is idle for the next instruction: its last SRAM write is done (WCFG's LUT registers load
+  // at the end of that cycle, long before a GEMM accepted in it streams its first pixel).
+  assign c_idle    = (!wcfg_busy || wcfg_done) && (!gemm_busy || gemm_done) && (!vec_busy || vec_done) &&
+                     (!ppu_busy || ppu_done);
   assign x_unit_ready[1] = c_idle && ((c_is_wcfg && wcfg_ready) || (c_is_gemm && gemm_ready) ||
                                       (c_is_vec && vec_ready) || (c_is_ppu && ppu_ready));
   assign x_unit_done[1]  = wcfg_done || gemm_done || vec_done || ppu_done;

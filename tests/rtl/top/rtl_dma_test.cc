@@ -178,7 +178,8 @@ isa::Load random_load(std::mt19937_64& rng, const HwConfig& hw) {
     case 1: l.y_stride = l.x_size; l.z_stride = l.y_size * l.x_size + pick(rng, 1, 100); break;
     default: l.y_stride = pick(rng, 0, 200); l.z_stride = pick(rng, 0, 2000); break;
   }
-  const std::int64_t span = (l.z_size ? (l.z_size - 1) * l.z_stride : 0) + (l.y_size ? (l.y_size - 1) * l.y_stride : 0) + l.x_size;
+  const std::int64_t span =
+      (l.z_size ? (l.z_size - 1) * l.z_stride : 0) + (l.y_size ? (l.y_size - 1) * l.y_stride : 0) + l.x_size;
   l.dram_addr = pick(rng, 0, static_cast<std::int64_t>(kDram) - span - 1);
   const std::int64_t bytes = (l.z_size + l.pad_top + l.pad_bottom) * (l.y_size + l.pad_left + l.pad_right) * l.x_size;
   const std::int64_t size = l.buf == 0 ? hw.act_sram_bytes : l.buf == 1 ? hw.weight_sram_bytes : hw.param_sram_bytes;

@@ -181,7 +181,10 @@ TopRunResult TopSimImpl<Model>::run(const Program& p, std::vector<std::uint8_t>&
     if (progress) last_progress = cycle;
     if (cycle - last_progress > opt.watchdog_cycles || (opt.max_cycles > 0 && cycle > opt.max_cycles)) {
       std::ostringstream m;
-      m << "RTL: " << (cycle - last_progress > opt.watchdog_cycles ? "no progress for " + std::to_string(opt.watchdog_cycles) + " cycles" : "more than " + std::to_string(opt.max_cycles) + " cycles")
+      const bool hung = cycle - last_progress > opt.watchdog_cycles;
+      m << "RTL: "
+        << (hung ? "no progress for " + std::to_string(opt.watchdog_cycles) + " cycles"
+                 : "more than " + std::to_string(opt.max_cycles) + " cycles")
         << " at cycle " << cycle << " (program '" << p.network << "', " << n << " instructions)";
       static const char* kQueue[3] = {"load", "compute", "store"};
       for (int q = 0; q < 3; ++q) {
