@@ -36,6 +36,12 @@ TEST(SimCli, SimMatchesTheGoldenEngineAndWritesReportAndTimeline) {
   EXPECT_GT(rep["total"]["cycles"].get<long>(), 0);
   const auto tl = nlohmann::json::parse(read_file(t));
   EXPECT_GT(tl["traceEvents"].size(), 10u);
+  // Another process, the same inputs: the same report and timeline, byte for byte.
+  const std::string r2 = f.dir / "r2.json", t2 = f.dir / "t2.json";
+  ASSERT_EQ(run_lutsim(f.dir, "sim " + q(f.net) + " --hw small -q --input " + q(f.x) + " --report " + q(r2) +
+                                  " --timeline " + q(t2)).code, 0);
+  EXPECT_EQ(read_file(r), read_file(r2));
+  EXPECT_EQ(read_file(t), read_file(t2));
 }
 
 TEST(SimCli, RunEngineSystemc) {
