@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <limits>
 #include <random>
 
 #include "lutsim/model/arith.h"
@@ -423,6 +425,130 @@ TEST(Ppu, BiasWrapShiftClampAndRawOutputEveryRounding) {
     }
 }
 
+// Every shift, rounding and accumulator width, with accumulators and biases at the edges of s32 (so that acc + bias
+// leaves s32 without wrap_en) and clamp bounds at the edges of their field, on more lanes than one vector holds:
+// both kernel paths against rshift_round and clamp of arith.h on 64-bit values.
+TEST(Ppu, EdgeValuesEveryShiftBothPaths) {
+  std::mt19937 rng(7);
+  const std::int32_t edges[] = {0, 1, -1, 2, -2, 127, -128, 255, 1 << 15, -(1 << 15), (1 << 15) + 1, (1 << 19) - 1, -(1 << 19),
+                                (1 << 30), -(1 << 30), 0x7fffffff, -0x7fffffff - 1, 0x7ffffffe, -0x7fffffff};
+  auto pick = [&]() -> std::int32_t {
+    if (rng() % 3) return edges[rng() % std::size(edges)];
+    return static_cast<std::int32_t>(rng());
+  };
+  const int C = 21, n_pix = 9;
+  for (int A : {16, 20, 32})
+    for (Rounding rnd : {Rounding::HalfUp, Rounding::HalfEven, Rounding::Floor})
+      for (int wrap_en : {0, 1}) {
+        HwConfig hw = hw_cfg(4, C, A, rnd);
+        std::vector<std::int32_t> acc(static_cast<std::size_t>(n_pix * C)), bias(C);
+        std::vector<std::int8_t> sh(C);
+        for (auto& v : acc) v = A < 32 ? static_cast<std::int32_t>(wrap(pick(), A)) : pick();
+        for (auto& v : bias) v = pick();
+        std::vector<std::uint8_t> out[2];
+        for (int lo_hi = 0; lo_hi < 3; ++lo_hi) {
+          const std::int64_t lo = lo_hi == 0 ? -128 : lo_hi == 1 ? 0 : -32768;
+          const std::int64_t hi = lo_hi == 0 ? 127 : lo_hi == 1 ? 255 : 32767;
+          for (int s0 = kMinShift; s0 <= kMaxShift; ++s0) {
+            for (int c = 0; c < C; ++c) sh[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c == 0 ? s0 : kMinShift + static_cast<int>(rng() % 47));
+            for (bool portable : {false, true}) {
+              Machine m(hw, 16);
+              m.set_portable_kernels(portable);
+              std::copy(acc.begin(), acc.end(), m.acc().begin());
+              std::memcpy(m.param().data(), bias.data(), 4 * C);
+              std::memcpy(m.param().data() + 4 * C, sh.data(), C);
+              Ppu p;
+              p.bias_en = 1;
+              p.wrap_en = wrap_en;
+              p.shift_per_channel = 1;
+              p.shift_addr = 4 * C;
+              p.n_cols = C;
+              p.n_pix = n_pix;
+              p.out_stride = C + 3;
+              p.act_min = lo;
+              p.act_max = hi;
+              m.run(std::vector{I(p)});
+              for (int i = 0; i < n_pix; ++i)
+                for (int c = 0; c < C; ++c) {
+                  std::int64_t v = std::int64_t{acc[static_cast<std::size_t>(i * C + c)]} + bias[static_cast<std::size_t>(c)];
+                  if (wrap_en) v = wrap(v, A);
+                  const std::int64_t y = clamp(rshift_round(v, sh[static_cast<std::size_t>(c)], rnd), lo, hi);
+                  ASSERT_EQ(m.act()[static_cast<std::size_t>(i * (C + 3) + c)], static_cast<std::uint8_t>(y))
+                      << "pixel " << i << " lane " << c << " v " << v << " shift " << int{sh[static_cast<std::size_t>(c)]} << " "
+                      << rounding_name(rnd) << " A " << A << " wrap " << wrap_en << (portable ? " portable" : "");
+                }
+            }
+          }
+        }
+      }
+}
+
+// Random windows on more lanes than one vector holds, u8 and s8, against the formulas of isa.h.
+TEST(Vec, RandomWindowsBothPaths) {
+  std::mt19937 rng(11);
+  const int C = 37;
+  for (int trial = 0; trial < 60; ++trial) {
+    HwConfig hw = hw_cfg(4, C);
+    Vec v;
+    v.op = static_cast<std::int64_t>(trial % 3);
+    v.accumulate = (trial / 3) % 2;
+    v.a_signed = rng() % 2;
+    v.b_signed = rng() % 2;
+    v.la = rng() % 16;
+    v.lb = rng() % 16;
+    v.n_lanes = 1 + rng() % C;
+    v.pix_stride = v.n_lanes + rng() % 3;
+    v.out_w = 1 + rng() % 4;
+    v.out_h = 1 + rng() % 3;
+    v.stride_x = 1 + rng() % 2;
+    v.stride_y = 1 + rng() % 2;
+    v.dil_x = 1 + rng() % 2;
+    v.dil_y = 1 + rng() % 2;
+    v.taps_x = v.op == 2 ? 1 : 1 + rng() % 3;
+    v.taps_y = v.op == 2 ? 1 : 1 + rng() % 3;
+    v.row_stride = v.pix_stride * (((v.out_w - 1) * v.stride_x + (v.taps_x - 1) * v.dil_x) + 1);
+    v.act_addr = rng() % 8;
+    v.act_addr_b = 1200 + rng() % 8;
+    v.acc_addr = 2;
+    std::vector<std::int32_t> before(static_cast<std::size_t>(4096 / (4 * C) * C));
+    for (auto& x : before) x = static_cast<std::int32_t>(rng());
+    std::vector<std::uint8_t> act(4096);
+    for (auto& x : act) x = static_cast<std::uint8_t>(rng());
+    for (bool portable : {false, true}) {
+      Machine m(hw, 16);
+      m.set_portable_kernels(portable);
+      std::copy(act.begin(), act.end(), m.act().begin());
+      std::copy(before.begin(), before.end(), m.acc().begin());
+      m.run(std::vector{I(v)});
+      auto x = [&](std::int64_t addr, bool sgn) -> std::int64_t {
+        return sgn ? std::int64_t{static_cast<std::int8_t>(act[static_cast<std::size_t>(addr)])} : std::int64_t{act[static_cast<std::size_t>(addr)]};
+      };
+      for (std::int64_t oy = 0, p = 0; oy < v.out_h; ++oy)
+        for (std::int64_t ox = 0; ox < v.out_w; ++ox, ++p)
+          for (std::int64_t l = 0; l < C; ++l) {
+            const std::size_t e = static_cast<std::size_t>((v.acc_addr + p) * C + l);
+            if (l >= v.n_lanes) {
+              ASSERT_EQ(m.acc()[e], before[e]);
+              continue;
+            }
+            const std::int64_t base = oy * v.stride_y * v.row_stride + ox * v.stride_x * v.pix_stride + l;
+            std::int64_t r = v.op == 0 ? std::numeric_limits<std::int64_t>::min() : 0;
+            if (v.op == 2) {
+              r = x(v.act_addr + base, v.a_signed) * (std::int64_t{1} << v.la) + x(v.act_addr_b + base, v.b_signed) * (std::int64_t{1} << v.lb);
+            } else {
+              for (std::int64_t ty = 0; ty < v.taps_y; ++ty)
+                for (std::int64_t tx = 0; tx < v.taps_x; ++tx) {
+                  const std::int64_t xv = x(v.act_addr + base + ty * v.dil_y * v.row_stride + tx * v.dil_x * v.pix_stride, v.a_signed);
+                  r = v.op == 0 ? std::max(r, xv) : r + xv;
+                }
+            }
+            if (v.accumulate) r = v.op == 0 ? std::max<std::int64_t>(before[e], r) : before[e] + r;
+            ASSERT_EQ(m.acc()[e], wrap(r, 32)) << "trial " << trial << " pixel " << p << " lane " << l << (portable ? " portable" : "");
+          }
+    }
+  }
+}
+
 TEST(Ppu, PerChannelShiftOutOfRangeIsAnError) {
   Machine m(hw_cfg(4, 2), 16);
   m.param()[1] = 40;
@@ -583,6 +709,43 @@ TEST(Machine, ExecuteOneInstructionIgnoresTokens) {
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("pc 7: illegal instruction: n_cols = 9"), std::string::npos) << e.what();
+  }
+}
+
+// A program that reads a DRAM region before overwriting it with its input: every run must see the memory image
+// (initialised bytes, then zeros), not what the previous run stored there.
+TEST(Interpreter, EachRunStartsFromTheMemoryImage) {
+  Program p;
+  p.hw = hw_cfg(4, 4);
+  p.network = "t";
+  p.dram_bytes = 64;
+  p.dram_init = {100, 101, 102, 103, 104, 105, 106, 107};
+  p.values = {ValueRegion{"in", DType::U8, 1, 1, 8, 0, 16}, ValueRegion{"out", DType::U8, 1, 1, 8, 0, 32}};
+  p.input = 0;
+  p.output = 1;
+  Load l;
+  l.buf = 0;
+  l.x_size = 8;
+  l.y_size = 1;
+  l.z_size = 1;
+  l.dram_addr = 4;  // bytes 4..11: four initialised, four zero
+  Store st;
+  st.x_size = 8;
+  st.dram_addr = 32;
+  Load l2 = l;
+  l2.dram_addr = 16;
+  l2.sram_addr = 8;
+  Store st2 = st;
+  st2.sram_addr = 8;
+  st2.dram_addr = 4;
+  p.code = {I(l), I(st), I(l2), I(st2)};
+  Interpreter it(p);
+  const std::vector<std::uint8_t> expect = {104, 105, 106, 107, 0, 0, 0, 0};
+  for (int run = 0; run < 3; ++run) {
+    Tensor in(DType::U8, {1, 1, 1, 8}, 0);
+    for (int i = 0; i < 8; ++i) in.raw()[i] = static_cast<std::uint8_t>(200 + 10 * run + i);
+    const IsaResult r = it.run(in);
+    EXPECT_EQ(std::vector<std::uint8_t>(r.output.raw(), r.output.raw() + 8), expect) << "run " << run;
   }
 }
 

@@ -51,8 +51,9 @@ std::string range_str(std::int64_t lo, std::int64_t hi) {
 }  // namespace
 
 // Weights decoded by one GEMM, reused by any later GEMM (in this run or a later one) over the same weight bytes
-// with the same weight-path state and geometry. Entries are found by a hash of all of that and confirmed by
-// comparing the key and the raw bytes, so they never go stale.
+// with the same weight-path state and geometry. Entries are found by a hash of all of that (of the weight bytes,
+// only their length and first and last bytes) and confirmed by comparing the key and the raw bytes, so they never go
+// stale.
 struct DecodedWeights {
   std::int64_t span = 0, taps = 0, n_cols = 0, in_offset = 0;
   int wmode = 0, wbits = 0;
@@ -62,13 +63,15 @@ struct DecodedWeights {
   std::vector<std::int8_t> w;     // GemmWork::w
   std::vector<std::int32_t> wsum; // GemmWork::wsum
   std::int64_t active = 0;        // unmasked PEs with a valid row and column, summed over the blocks
+  int K = 0;                      // GemmWork::K
 };
 
 struct Machine::Scratch {
   std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<DecodedWeights>>> wcache;
   std::size_t wcache_bytes = 0;
+  std::uint64_t lut_hash = 0;  // hash of luts_, kept up to date by WCFG and reset
   interp::GemmWork gemm;
-  std::vector<std::int64_t> vec;
+  interp::VecArgs vec;
 };
 
 namespace {
@@ -153,7 +156,9 @@ Machine::Machine(const HwConfig& hw, std::uint64_t dram_bytes)
       param_(static_cast<std::size_t>(param_size_) + kSlack, 0),
       acc_(static_cast<std::size_t>(acc_entries_ * hw.cols), 0),
       luts_(static_cast<std::size_t>(hw.cols) * isa::kLutEntriesMax, 0),
-      scratch_(std::make_unique<Scratch>()) {}
+      scratch_(std::make_unique<Scratch>()) {
+  scratch_->lut_hash = hash_bytes(0, reinterpret_cast<const std::uint8_t*>(luts_.data()), luts_.size());
+}
 
 Machine::~Machine() = default;
 Machine::Machine(Machine&&) noexcept = default;
@@ -167,6 +172,7 @@ void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std
   wbits_ = 8;
   in_group_ = out_group_ = out_offset_ = 0;
   std::fill(luts_.begin(), luts_.end(), std::int8_t{0});
+  scratch_->lut_hash = hash_bytes(0, reinterpret_cast<const std::uint8_t*>(luts_.data()), luts_.size());
   std::vector<int> layer_of(code.size(), -1);
   for (std::size_t i = 0; i < layers.size(); ++i)
     for (std::uint32_t pc = layers[i].first; pc < layers[i].end && pc < code.size(); ++pc) layer_of[pc] = static_cast<int>(i);
@@ -353,28 +359,33 @@ void Machine::exec_wcfg(const isa::Wcfg& w, IsaStats& st, const Ctx& ctx) {
                   static_cast<std::size_t>(n));
     st.param_read += C * n;
   }
+  scratch_->lut_hash = hash_bytes(0, reinterpret_cast<const std::uint8_t*>(luts_.data()), luts_.size());
 }
 
 // Decodes a GEMM's weight blocks (codes through the column LUTs, the group mask applied) into the kernels' layout.
 void Machine::decode_weights(const isa::Gemm& g, std::int64_t nch, std::int64_t nblocks, std::int64_t wrow, std::int64_t wblk,
                              DecodedWeights& out) const {
+  (void)wrow;
   const int R = hw_.rows;
-  const int ngroups = static_cast<int>((g.n_cols + 15) / 16), quads = (R + 3) / 4;
-  out.w.assign(static_cast<std::size_t>(nblocks * ngroups * quads * 64), 0);
+  const int ngroups = static_cast<int>((g.n_cols + 15) / 16);
+  std::int64_t K = 0;
+  for (std::int64_t blk = 0; blk < nblocks; ++blk) K += (std::min<std::int64_t>(R, g.span - (blk % nch) * R) + 3) / 4;
+  out.K = static_cast<int>(K);
+  out.w.assign(static_cast<std::size_t>(K * ngroups * 64), 0);
   out.wsum.assign(static_cast<std::size_t>(ngroups * 16), 0);
   const bool raw = wmode_ == static_cast<int>(isa::WeightMode::Raw);
   const int b = wbits_;
   const unsigned cmask = (1u << b) - 1u;
   const std::int64_t ncols = g.n_cols;
+  const std::size_t gstride = static_cast<std::size_t>(K) * 64;
   std::int8_t dec[256];
-  std::int64_t active = 0;
+  std::int64_t active = 0, k0 = 0;
   for (std::int64_t blk = 0; blk < nblocks; ++blk) {
     const std::int64_t k = blk % nch;
     const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
     const std::uint8_t* base = out.raw.data() + blk * wblk;
-    std::int8_t* wb = out.w.data() + blk * ngroups * quads * 64;
     for (std::int64_t r = 0; r < rows; ++r) {
-      const std::uint8_t* row = base + r * wrow;
+      const std::uint8_t* row = base + r * ((std::int64_t{hw_.cols} * wbits_ + 7) / 8);
       if (raw) {
         for (std::int64_t c = 0; c < ncols; ++c) dec[c] = static_cast<std::int8_t>(row[c]);
       } else if (b == 4) {
@@ -399,12 +410,13 @@ void Machine::decode_weights(const isa::Gemm& g, std::int64_t nch, std::int64_t 
       } else {
         active += ncols;
       }
-      std::int8_t* wr = wb + (r / 4) * 64 + r % 4;
+      std::int8_t* wr = out.w.data() + static_cast<std::size_t>(k0 + r / 4) * 64 + r % 4;
       for (std::int64_t c = 0; c < ncols; ++c) {
-        wr[(c / 16) * quads * 64 + (c % 16) * 4] = dec[c];
+        wr[static_cast<std::size_t>(c / 16) * gstride + static_cast<std::size_t>(c % 16) * 4] = dec[c];
         out.wsum[static_cast<std::size_t>(c)] += 128 * dec[c];
       }
     }
+    k0 += (rows + 3) / 4;
   }
   out.active = active;
 }
@@ -422,39 +434,17 @@ void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
   ctx.range("weight SRAM", "read", g.wgt_addr, g.wgt_addr + nblocks * wblk, wgt_size_);
   ctx.range("accumulator SRAM", "entries", g.acc_addr, g.acc_addr + P, acc_entries_);
 
-  interp::GemmWork& w = scratch_->gemm;
-  w.R = R;
-  w.C = C;
-  w.n_cols = static_cast<int>(g.n_cols);
-  w.ngroups = static_cast<int>((g.n_cols + 15) / 16);
-  w.act_signed = g.act_signed != 0;
-  w.nblocks = static_cast<int>(nblocks);
-  w.quads = (R + 3) / 4;
-  w.blk_off.resize(static_cast<std::size_t>(nblocks));
-  w.blk_rows4.resize(static_cast<std::size_t>(nblocks));
-  std::int64_t rows_total = 0;
-  for (std::int64_t ty = 0, b = 0; ty < g.taps_y; ++ty)
-    for (std::int64_t tx = 0; tx < g.taps_x; ++tx)
-      for (std::int64_t k = 0; k < nch; ++k, ++b) {
-        const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
-        w.blk_off[static_cast<std::size_t>(b)] = ty * g.dil_y * g.row_stride + tx * g.dil_x * g.pix_stride + k * R;
-        w.blk_rows4[static_cast<std::size_t>(b)] = static_cast<int>((rows + 3) / 4 * 4);
-        rows_total += rows;
-      }
-  w.pix_base.resize(static_cast<std::size_t>(P));
-  for (std::int64_t oy = 0, p = 0; oy < g.out_h; ++oy)
-    for (std::int64_t ox = 0; ox < g.out_w; ++ox, ++p)
-      w.pix_base[static_cast<std::size_t>(p)] = g.act_addr + oy * g.stride_y * g.row_stride + ox * g.stride_x * g.pix_stride;
-
   // Decoded weights: from the cache when the same bytes were decoded with the same state and geometry.
   const std::uint8_t* raw = wgt_.data() + g.wgt_addr;
   const std::size_t raw_n = static_cast<std::size_t>(nblocks * wblk);
   const std::size_t lut_n = wmode_ == static_cast<int>(isa::WeightMode::Raw) ? 0 : luts_.size();
-  std::uint64_t h = hash_bytes(0x1234567, raw, raw_n);
+  const std::size_t probe = std::min<std::size_t>(raw_n, 64);
+  std::uint64_t h = hash_bytes(0x1234567, raw, probe);
+  h = hash_bytes(h, raw + raw_n - probe, probe);
   for (std::int64_t v : {g.span, g.taps_y * g.taps_x, g.n_cols, g.in_offset, std::int64_t{wmode_}, std::int64_t{wbits_},
-                         in_group_, out_group_, out_offset_})
+                         in_group_, out_group_, out_offset_, static_cast<std::int64_t>(raw_n)})
     h = mix(h, static_cast<std::uint64_t>(v));
-  h = hash_bytes(h, reinterpret_cast<const std::uint8_t*>(luts_.data()), lut_n);
+  if (lut_n) h = mix(h, scratch_->lut_hash);
   auto& bucket = scratch_->wcache[h];
   const DecodedWeights* hit = nullptr;
   for (const auto& c : bucket)
@@ -489,8 +479,34 @@ void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
     b2.push_back(std::move(c));
     hit = b2.back().get();
   }
+
+  interp::GemmWork& w = scratch_->gemm;
+  w.C = C;
+  w.n_cols = static_cast<int>(g.n_cols);
+  w.ngroups = static_cast<int>((g.n_cols + 15) / 16);
+  w.act_signed = g.act_signed != 0;
+  w.K = hit->K;
   w.w = hit->w.data();
   w.wsum = hit->wsum.data();
+  w.qoff.resize(static_cast<std::size_t>(hit->K));
+  std::int64_t rows_total = 0;
+  {
+    std::int64_t* q = w.qoff.data();
+    for (std::int64_t ty = 0; ty < g.taps_y; ++ty)
+      for (std::int64_t tx = 0; tx < g.taps_x; ++tx) {
+        const std::int64_t off = ty * g.dil_y * g.row_stride + tx * g.dil_x * g.pix_stride;
+        for (std::int64_t k = 0; k < nch; ++k) {
+          const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
+          for (std::int64_t r = 0; r < rows; r += 4) *q++ = off + k * R + r;
+          rows_total += rows;
+        }
+      }
+  }
+  w.pix_base.resize(static_cast<std::size_t>(P));
+  for (std::int64_t oy = 0, p = 0; oy < g.out_h; ++oy) {
+    const std::int64_t row = g.act_addr + oy * g.stride_y * g.row_stride;
+    for (std::int64_t ox = 0; ox < g.out_w; ++ox, ++p) w.pix_base[static_cast<std::size_t>(p)] = row + ox * g.stride_x * g.pix_stride;
+  }
   const std::int64_t active = hit->active;
 
   std::int32_t* accmem = acc_.data() + g.acc_addr * C;
@@ -512,91 +528,32 @@ void Machine::exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx) {
   ctx.range("activation SRAM", "read", v.act_addr, v.act_addr + extent, act_size_);
   if (op == isa::VecOp::Add) ctx.range("activation SRAM", "read", v.act_addr_b, v.act_addr_b + extent, act_size_);
   ctx.range("accumulator SRAM", "entries", v.acc_addr, v.acc_addr + P, acc_entries_);
-  scratch_->vec.resize(static_cast<std::size_t>(n));
-  std::int64_t* m = scratch_->vec.data();
-  auto val = [](const std::uint8_t* p, bool sgn) -> std::int64_t {
-    return sgn ? std::int64_t{static_cast<std::int8_t>(*p)} : std::int64_t{*p};
-  };
-  const bool sa = v.a_signed != 0, sb = v.b_signed != 0;
+  interp::VecArgs& a = scratch_->vec;
+  a.op = static_cast<int>(v.op);
+  a.accumulate = v.accumulate != 0;
+  a.a_signed = v.a_signed != 0;
+  a.b_signed = v.b_signed != 0;
+  a.la = static_cast<int>(v.la);
+  a.lb = static_cast<int>(v.lb);
+  a.n_lanes = n;
+  a.C = C;
+  a.a = act_.data() + v.act_addr;
+  a.b = act_.data() + v.act_addr_b;
+  a.acc = acc_.data() + v.acc_addr * C;
+  a.pix_off.resize(static_cast<std::size_t>(P));
   for (std::int64_t oy = 0, p = 0; oy < v.out_h; ++oy)
-    for (std::int64_t ox = 0; ox < v.out_w; ++ox, ++p) {
-      const std::int64_t base = oy * v.stride_y * v.row_stride + ox * v.stride_x * v.pix_stride;
-      std::int32_t* a = acc_.data() + (v.acc_addr + p) * C;
-      if (op == isa::VecOp::Add) {
-        const std::uint8_t* xa = act_.data() + v.act_addr + base;
-        const std::uint8_t* xb = act_.data() + v.act_addr_b + base;
-        for (std::int64_t l = 0; l < n; ++l) m[l] = (val(xa + l, sa) << v.la) + (val(xb + l, sb) << v.lb);
-      } else {
-        const bool is_max = op == isa::VecOp::Max;
-        for (std::int64_t l = 0; l < n; ++l) m[l] = is_max ? std::numeric_limits<std::int64_t>::min() : 0;
-        for (std::int64_t ty = 0; ty < v.taps_y; ++ty)
-          for (std::int64_t tx = 0; tx < v.taps_x; ++tx) {
-            const std::uint8_t* x = act_.data() + v.act_addr + base + ty * v.dil_y * v.row_stride + tx * v.dil_x * v.pix_stride;
-            if (is_max) {
-              for (std::int64_t l = 0; l < n; ++l) m[l] = std::max(m[l], val(x + l, sa));
-            } else if (sa) {
-              for (std::int64_t l = 0; l < n; ++l) m[l] += static_cast<std::int8_t>(x[l]);
-            } else {
-              for (std::int64_t l = 0; l < n; ++l) m[l] += x[l];
-            }
-          }
-      }
-      for (std::int64_t l = 0; l < n; ++l) {
-        std::int64_t r = m[l];
-        if (v.accumulate) r = op == isa::VecOp::Max ? std::max<std::int64_t>(a[l], r) : std::int64_t{a[l]} + r;
-        a[l] = static_cast<std::int32_t>(wrap(r, 32));
-      }
-    }
+    for (std::int64_t ox = 0; ox < v.out_w; ++ox, ++p)
+      a.pix_off[static_cast<std::size_t>(p)] = oy * v.stride_y * v.row_stride + ox * v.stride_x * v.pix_stride;
+  a.tap_off.resize(static_cast<std::size_t>(taps));
+  for (std::int64_t ty = 0, t = 0; ty < v.taps_y; ++ty)
+    for (std::int64_t tx = 0; tx < v.taps_x; ++tx, ++t)
+      a.tap_off[static_cast<std::size_t>(t)] = ty * v.dil_y * v.row_stride + tx * v.dil_x * v.pix_stride;
+  if (!portable_ && interp::have_vnni()) interp::vec_avx512(a);
+  else interp::vec_portable(a);
   st.act_read += P * taps * n * (op == isa::VecOp::Add ? 2 : 1);
   st.acc_read += v.accumulate ? P * n * 4 : 0;
   st.acc_write += P * n * 4;
 }
-
-namespace {
-
-// Per-lane constants of the PPU: the shift s as a multiplier 2^-s (s < 0), a right shift max(s, 0) and its half.
-struct PpuLanes {
-  std::int64_t bias[256], mul[256], half[256], lsh[256], sh64[256];
-  int sh[256];
-};
-
-// clamp(rshift_round(v, s, RND), lo, hi) of arith.h with s decomposed as in PpuLanes: equal for every s in
-// [-15, 31] and |v| < 2^47.
-template <Rounding RND>
-inline std::int64_t shift_round(std::int64_t v, std::int64_t mul, int sh, std::int64_t half) {
-  v *= mul;
-  if constexpr (RND == Rounding::HalfUp) {
-    return (v + half) >> sh;
-  } else if constexpr (RND == Rounding::Floor) {
-    return v >> sh;
-  } else {
-    const std::int64_t q = v >> sh, r = v - (q << sh);
-    return q + static_cast<std::int64_t>((r > half) | ((r == half) & (sh > 0) & ((q & 1) != 0)));
-  }
-}
-
-template <Rounding RND, bool WRAP>
-void ppu8_rows(const std::int32_t* __restrict acc, std::int64_t C, std::int64_t n_pix, std::int64_t n_cols,
-               std::int64_t stride, const PpuLanes& k, int A, std::int64_t lo, std::int64_t hi, std::uint8_t* __restrict out) {
-  for (std::int64_t i = 0; i < n_pix; ++i) {
-    const std::int32_t* __restrict a = acc + i * C;
-    std::uint8_t* __restrict o = out + i * stride;
-    for (std::int64_t c = 0; c < n_cols; ++c) {
-      std::int64_t v = a[c] + k.bias[c];
-      if constexpr (WRAP) v = wrap(v, A);
-      const std::int64_t y = shift_round<RND>(v, k.mul[c], k.sh[c], k.half[c]);
-      o[c] = static_cast<std::uint8_t>(std::max(lo, std::min(hi, y)));  // branch-free: clamps are data-dependent
-    }
-  }
-}
-
-template <Rounding RND>
-void ppu8(const std::int32_t* acc, std::int64_t C, const isa::Ppu& p, const PpuLanes& k, int A, std::uint8_t* out) {
-  if (p.wrap_en) ppu8_rows<RND, true>(acc, C, p.n_pix, p.n_cols, p.out_stride, k, A, p.act_min, p.act_max, out);
-  else ppu8_rows<RND, false>(acc, C, p.n_pix, p.n_cols, p.out_stride, k, A, p.act_min, p.act_max, out);
-}
-
-}  // namespace
 
 void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
   const std::int64_t C = hw_.cols;
@@ -604,14 +561,10 @@ void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
   const std::int64_t es = p.out_s32 ? 4 : 1;
   ctx.range("accumulator SRAM", "entries", p.acc_addr, p.acc_addr + p.n_pix, acc_entries_);
   ctx.range("activation SRAM", "write", p.out_addr, p.out_addr + (p.n_pix - 1) * p.out_stride + p.n_cols * es, act_size_);
-  std::int64_t bias[256] = {}, shift[256] = {};
+  std::int32_t bias[256] = {}, shift[256];
   if (p.bias_en) {
     ctx.range("parameter SRAM", "read", p.bias_addr, p.bias_addr + 4 * p.n_cols, param_size_);
-    for (std::int64_t c = 0; c < p.n_cols; ++c) {
-      std::int32_t b;
-      std::memcpy(&b, &param_[static_cast<std::size_t>(p.bias_addr + 4 * c)], 4);
-      bias[c] = b;
-    }
+    std::memcpy(bias, &param_[static_cast<std::size_t>(p.bias_addr)], static_cast<std::size_t>(4 * p.n_cols));
     st.param_read += 4 * p.n_cols;
   }
   const bool pc_shift = p.shift_per_channel && !p.out_s32;
@@ -625,53 +578,36 @@ void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
     }
     st.param_read += p.n_cols;
   } else {
-    for (std::int64_t c = 0; c < p.n_cols; ++c) shift[c] = p.shift_imm;
+    for (std::int64_t c = 0; c < p.n_cols; ++c) shift[c] = static_cast<std::int32_t>(p.shift_imm);
   }
   const std::int32_t* acc = acc_.data() + p.acc_addr * C;
   std::uint8_t* out = act_.data() + p.out_addr;
   if (p.out_s32) {
     for (std::int64_t i = 0; i < p.n_pix; ++i)
       for (std::int64_t c = 0; c < p.n_cols; ++c) {
-        std::int64_t v = acc[i * C + c] + bias[c];
+        std::int64_t v = std::int64_t{acc[i * C + c]} + bias[c];
         if (p.wrap_en) v = wrap(v, A);
         const auto u = static_cast<std::uint32_t>(static_cast<std::int32_t>(wrap(v, 32)));
         std::memcpy(out + i * p.out_stride + 4 * c, &u, 4);
       }
   } else {
-    PpuLanes lanes;
-    for (std::int64_t c = 0; c < p.n_cols; ++c) {
-      const int s = static_cast<int>(shift[c]);
-      lanes.bias[c] = bias[c];
-      lanes.mul[c] = s < 0 ? std::int64_t{1} << -s : 1;
-      lanes.sh[c] = s > 0 ? s : 0;
-      lanes.sh64[c] = lanes.sh[c];
-      lanes.lsh[c] = s < 0 ? -s : 0;
-      lanes.half[c] = s > 0 ? std::int64_t{1} << (s - 1) : 0;
-    }
-    if (!portable_ && interp::have_vnni()) {
-      interp::PpuArgs a;
-      a.acc = acc;
-      a.C = C;
-      a.n_pix = p.n_pix;
-      a.n_cols = p.n_cols;
-      a.stride = p.out_stride;
-      a.bias = lanes.bias;
-      a.lsh = lanes.lsh;
-      a.sh = lanes.sh64;
-      a.half = lanes.half;
-      a.wrap_en = p.wrap_en != 0;
-      a.A = A;
-      a.rounding = static_cast<int>(hw_.rounding);
-      a.lo = p.act_min;
-      a.hi = p.act_max;
-      a.out = out;
-      a.threads = threads_;
-      interp::ppu8_avx512(a);
-    } else switch (hw_.rounding) {
-      case Rounding::HalfUp: ppu8<Rounding::HalfUp>(acc, C, p, lanes, A, out); break;
-      case Rounding::HalfEven: ppu8<Rounding::HalfEven>(acc, C, p, lanes, A, out); break;
-      case Rounding::Floor: ppu8<Rounding::Floor>(acc, C, p, lanes, A, out); break;
-    }
+    interp::PpuArgs a;
+    a.acc = acc;
+    a.C = C;
+    a.n_pix = p.n_pix;
+    a.n_cols = p.n_cols;
+    a.stride = p.out_stride;
+    a.bias = bias;
+    a.shift = shift;
+    a.wrap_en = p.wrap_en != 0;
+    a.A = A;
+    a.rounding = static_cast<int>(hw_.rounding);
+    a.lo = static_cast<std::int32_t>(p.act_min);
+    a.hi = static_cast<std::int32_t>(p.act_max);
+    a.out = out;
+    a.threads = threads_;
+    if (!portable_ && interp::have_vnni()) interp::ppu8_avx512(a);
+    else interp::ppu8_portable(a);
   }
   st.acc_read += p.n_pix * p.n_cols * 4;
   st.act_write += p.n_pix * p.n_cols * es;
@@ -684,7 +620,22 @@ const Program& validated(const Program& p) {
 }
 }  // namespace
 
-Interpreter::Interpreter(const Program& p) : p_(validated(p)), m_(p.hw, p.dram_bytes) {}
+Interpreter::Interpreter(const Program& p) : p_(validated(p)), m_(p.hw, p.dram_bytes) {
+  for (const isa::Instruction& in : p.code) {
+    if (in.opcode() != isa::Opcode::Store) continue;
+    const isa::Store& s = std::get<isa::Store>(in.body);
+    const std::uint64_t lo = static_cast<std::uint64_t>(s.dram_addr);
+    const std::uint64_t hi = lo + static_cast<std::uint64_t>((s.z_size - 1) * s.z_stride + (s.y_size - 1) * s.y_stride + s.x_size);
+    stored_.emplace_back(std::min(lo, p.dram_bytes), std::min(hi, p.dram_bytes));
+  }
+  std::sort(stored_.begin(), stored_.end());
+  std::size_t n = 0;
+  for (const auto& r : stored_) {
+    if (n > 0 && r.first <= stored_[n - 1].second) stored_[n - 1].second = std::max(stored_[n - 1].second, r.second);
+    else stored_[n++] = r;
+  }
+  stored_.resize(n);
+}
 
 IsaResult Interpreter::run(const Tensor& input, const IsaOptions& opt) {
   const Program& p = p_;
@@ -705,9 +656,16 @@ IsaResult Interpreter::run(const Tensor& input, const IsaOptions& opt) {
   m_.set_threads(opt.threads);
   for (std::int64_t n = 0; n < N; ++n) {
     auto dram = m_.dram();
-    if (!fresh_) std::fill(dram.begin() + static_cast<std::ptrdiff_t>(p.dram_init.size()), dram.end(), std::uint8_t{0});
-    fresh_ = false;
-    std::copy(p.dram_init.begin(), p.dram_init.end(), dram.begin());
+    if (fresh_) {
+      std::copy(p.dram_init.begin(), p.dram_init.end(), dram.begin());
+      fresh_ = false;
+    } else {  // back to the memory image: only what the STOREs of the last run may have changed
+      const std::uint64_t init = p.dram_init.size();
+      for (const auto& [lo, hi] : stored_) {
+        if (lo < init) std::memcpy(dram.data() + lo, p.dram_init.data() + lo, std::min(hi, init) - lo);
+        if (hi > init) std::memset(dram.data() + std::max(lo, init), 0, hi - std::max(lo, init));
+      }
+    }
     std::memcpy(dram.data() + iv.addr, input.raw() + n * static_cast<std::int64_t>(iv.bytes()), iv.bytes());
     m_.run(p.code, opt.schedule, p.layers);
     std::memcpy(res.output.raw() + n * static_cast<std::int64_t>(ov.bytes()), dram.data() + ov.addr, ov.bytes());

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lutsim/firmware/isa.h"
@@ -147,6 +148,9 @@ class Interpreter {
   const Program& p_;
   Machine m_;
   bool fresh_ = true;  // DRAM still all zero
+  // The DRAM byte ranges [first, second) that the program's STOREs may write, merged: the only bytes, besides the
+  // input region, that a run changes, and so the only ones restored before the next run.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> stored_;
 };
 
 // Runs the program on each image of `input` ([N, h, w, c] of the input value's dtype and shape): loads the memory
