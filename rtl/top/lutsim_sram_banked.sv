@@ -7,7 +7,7 @@
 // Reads are synchronous: rdata holds bytes addr .. addr+W-1 (byte 0 in bits [7:0]) from the cycle after the request
 // until the next request of that port; bytes past the end read as 0. A write writes the bytes whose enable is set.
 // Every port is always granted. Writing one byte from both write ports in one cycle, or any byte past the end, is
-// an assertion failure.
+// an assertion failure (two rows of one bank may be written at once: the model has two write ports per bank).
 module lutsim_sram_banked #(
   parameter int unsigned SIZE = 4096,  // bytes, a multiple of NB
   parameter int unsigned NB   = 64,    // banks, a power of two >= every port width
@@ -88,7 +88,7 @@ module lutsim_sram_banked #(
 `ifndef SYNTHESIS
     always_ff @(posedge clk_i) begin
       if (rst_ni) begin
-        assert (!(w0_en && w1_en)) else $error("SRAM bank %0d written by both write ports", b);
+        assert (!(w0_en && w1_en && w0_row == w1_row)) else $error("SRAM byte written by both write ports (bank %0d)", b);
         assert (!(w0_en && 32'(w0_row) >= DEPTH)) else $error("SRAM write port 0 past the end (%0d bytes)", SIZE);
         assert (!(w1_en && 32'(w1_row) >= DEPTH)) else $error("SRAM write port 1 past the end (%0d bytes)", SIZE);
       end
