@@ -399,6 +399,16 @@ int cmd_sweep(const std::vector<std::string>& args) {
                                      vm.count("print-sbatch"));
   if (modes > 1) throw UsageError("--point, --gather, --count, --list and --print-sbatch exclude each other");
   const Sweep s = energy::load_sweep(vm["sweep"].as<std::string>());
+  // The energy model and the cell counts fail here, before any point runs.
+  try {
+    const energy::EnergyModel m = energy::load_energy_model(s.energy);
+    if (!s.cell_counts.empty()) {
+      const nlohmann::json counts = energy::load_cell_counts(s.cell_counts);
+      energy::estimate_area(parse_hw_config(s.points.front().hw_json, s.file), m, &counts, s.cell_counts);
+    }
+  } catch (const Error& e) {
+    throw Error(s.file + ": " + e.what());
+  }
   const std::string out = vm.count("out") ? vm["out"].as<std::string>() : s.output;
   const Paths p(out);
   if (vm.count("count")) {

@@ -184,6 +184,8 @@ TEST(SweepCli, BadSweepFilesAreClearErrors) {
       {"networks:\n  - name: n\n", "s.yaml: networks[0]: a network needs path (a network file) or gen"},
       {"networks: [\n", "s.yaml: not valid YAML"},
       {net + "engine: fpga\n", "s.yaml: engine: 'fpga' is not one of auto, sim, isa"},
+      {net + "energy: 9nm\n", "s.yaml: energy model '9nm': neither a preset (45nm, 7nm) nor a readable file"},
+      {net + "cell_counts: none.json\n", "none.json: cannot read the cell counts"},
   };
   for (const auto& [text, msg] : cases) {
     write(dir / "s.yaml", text);
