@@ -164,9 +164,10 @@ int main(int argc, char** argv) {
     const HwConfig hw = load_hw_config(hw_name);
     const Tensor input = zoo::random_input(net, 1, 1);
 
+    const double c_compile0 = cpu_now();
     auto t0 = Clock::now();
     const Program prog = compile(net, hw);
-    const double t_compile = since(t0);
+    const double t_compile = since(t0), c_compile = cpu_now() - c_compile0;
 
     // The two engines alternate rep by rep, so that a change of load on the machine affects both alike.
     Executor golden(net, hw.arith(), ExecOptions{Backend::Fast, threads, false});
@@ -195,7 +196,7 @@ int main(int argc, char** argv) {
                 hw.cols, prog.code.size(), static_cast<long long>(res.stats.macs), reps);
     std::printf("DRAM image %.1f MB (parameters %.1f MB)\n", static_cast<double>(prog.dram_bytes) * 1e-6,
                 static_cast<double>(prog.dram_init.size()) * 1e-6);
-    std::printf("compile                 %8.3f s\n", t_compile);
+    std::printf("compile                 %8.3f s  (cpu time %.3f s)\n", t_compile, c_compile);
     std::printf("golden fast kernels     %8.4f s median, %8.4f s best  (%d thread%s)\n", tg.median(), tg.best(), threads, ts);
     std::printf("isa interpreter, warm   %8.4f s median, %8.4f s best  (%d thread%s)\n", ti.median(), ti.best(), threads, ts);
     std::printf("ratio isa / golden      %8.2fx median,  %7.2fx best\n", ti.median() / tg.median(), ti.best() / tg.best());
@@ -203,10 +204,10 @@ int main(int argc, char** argv) {
                 cg.median(), cg.best(), ci.median(), ci.best(), ci.median() / cg.median(), ci.best() / cg.best());
     std::printf("isa interpreter, cold   %8.4f s  (first run: machine allocation and weight decoding)\n", t_cold);
     std::printf("bit-exact               %s\n", equal ? "yes" : "NO");
-    std::printf("{\"network\":\"%s\",\"hw\":\"%s\",\"reps\":%d,\"threads\":%d,\"compile_s\":%.4f,\"golden_median_s\":%.5f,"
+    std::printf("{\"network\":\"%s\",\"hw\":\"%s\",\"reps\":%d,\"threads\":%d,\"compile_s\":%.4f,\"compile_cpu_s\":%.4f,\"golden_median_s\":%.5f,"
                 "\"golden_best_s\":%.5f,\"isa_warm_median_s\":%.5f,\"isa_warm_best_s\":%.5f,\"isa_cold_s\":%.5f,"
                 "\"ratio_median\":%.3f,\"ratio_best\":%.3f,\"cpu_ratio_median\":%.3f,\"equal\":%s}\n",
-                net.name.c_str(), hw.name.c_str(), reps, threads, t_compile, tg.median(), tg.best(), ti.median(), ti.best(), t_cold,
+                net.name.c_str(), hw.name.c_str(), reps, threads, t_compile, c_compile, tg.median(), tg.best(), ti.median(), ti.best(), t_cold,
                 ti.median() / tg.median(), ti.best() / tg.best(), ci.median() / cg.median(), equal ? "true" : "false");
     if (opcodes) per_opcode(prog, input, reps, threads, ti.median());
     return equal ? 0 : 1;
