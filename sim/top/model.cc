@@ -49,9 +49,10 @@ bool reads_acc(const isa::Instruction& in) {
 }  // namespace
 
 void Model::compute_thread() {
-  std::int64_t prev_issue_end = 0, prev_done = 0;
+  // The lambdas capture only `this`, so std::function holds them in place: this thread never returns, and its
+  // stack is never unwound.
   auto unit = [this](std::uint32_t pc) { return compute_unit(ctx.prog->code[pc]); };
-  auto ready = [&](std::uint32_t pc) { return reads_acc(ctx.prog->code[pc]) ? prev_done : prev_issue_end; };
+  auto ready = [this](std::uint32_t pc) { return reads_acc(ctx.prog->code[pc]) ? prev_done_ : prev_issue_end_; };
   // Waiting for l2c while a LOAD is moving data, or for s2c while a STORE is, is waiting on DRAM.
   auto reason = [this](int t) {
     if (t == kL2C && ctx.load_busy) return Stall::Dram;
@@ -146,9 +147,9 @@ void Model::compute_thread() {
       ctrl.done.notify(sc_core::SC_ZERO_TIME);
       wait(ctx.never);
     }
-    prev_issue_end = s + issue;
-    prev_done = std::max(prev_done, s + total);
-    ctx.compute_busy_until = prev_done;
+    prev_issue_end_ = s + issue;
+    prev_done_ = std::max(prev_done_, s + total);
+    ctx.compute_busy_until = prev_done_;
     ctrl.complete(pc, s + total);
     wait(cycles(issue));
   }
