@@ -143,7 +143,7 @@ int cmd_verify(const std::vector<std::string>& args) {
   } catch (const std::exception&) {
     throw UsageError("--cycle-tolerance: '" + tol_s + "' is not a non-negative number");
   }
-  const std::int64_t wave_cycles = int_in_range(vm, "wave-cycles", 0, INT32_MAX);
+  [[maybe_unused]] const std::int64_t wave_cycles = int_in_range(vm, "wave-cycles", 0, INT32_MAX);
   const bool quiet = vm.count("quiet") > 0;
   const std::string in_path = vm["input"].as<std::string>();
 
