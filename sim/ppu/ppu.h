@@ -9,10 +9,11 @@
 
 namespace lutsim::sim {
 
-// Setup: 1, + 4 to read the biases (4C bytes at C bytes per cycle), + 1 to read per-channel shifts; then one
-// entry per cycle, or ceil(4C / V) cycles per entry for raw s32 outputs (4C bytes through the V-byte port);
-// 4 cycles of latency.
+// Setup (section 11, measured on the RTL): 1, + ceil(4 n_cols / C) to read the biases (C bytes per cycle), + 1 to
+// read per-channel shifts (8-bit outputs only); then one entry per cycle, or ceil(4 n_cols / V) cycles per entry
+// for raw s32 outputs (through the V-byte port); 4 cycles of latency.
 struct PpuTiming {
+  std::int64_t bias_reads = 0, shift_reads = 0;  // param SRAM port accesses
   std::int64_t setup = 0;
   std::int64_t per_entry = 1;
   std::int64_t issue = 0;  // setup + n_pix x per_entry

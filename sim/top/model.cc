@@ -83,10 +83,10 @@ void Model::compute_thread() {
         case isa::Opcode::Sync: break;
         case isa::Opcode::Wcfg: {
           const auto& w = std::get<isa::Wcfg>(in.body);
-          issue = total = wcfg_cycles(w);
+          issue = total = wcfg_cycles(w, hw);
           ctx.lut_active = static_cast<isa::WeightMode>(w.mode) != isa::WeightMode::Raw;
           k.lut_writes += wcfg_lut_writes(w, hw);
-          k.param.reads += wcfg_param_reads(w);
+          k.param.reads += wcfg_param_reads(w, hw);
           ctx.record(Unit::PeArray, s, s + total, kBusy, i32, 0);
           break;
         }
@@ -132,7 +132,7 @@ void Model::compute_thread() {
           const PpuTiming t = ppu_timing(p, hw);
           issue = t.issue;
           total = t.total;
-          k.param.reads += (p.bias_en ? 4 : 0) + (p.shift_per_channel ? 1 : 0);
+          k.param.reads += t.bias_reads + t.shift_reads;
           k.acc_reads += p.n_pix;
           k.acc.reads += p.n_pix;
           k.act.writes += p.n_pix * t.per_entry;
