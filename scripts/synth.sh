@@ -105,8 +105,6 @@ def overrides(m):
             r.update([e.split(":", 1)[1].split("=", 1)])
     return r
 def pval(v):
-    if isinstance(v, str) and re.fullmatch(r"[01]+", v):
-        return int(v, 2)
     try:
         return int(v)
     except (TypeError, ValueError):
