@@ -28,7 +28,8 @@ namespace lutsim::rtl {
 template <class T>
   requires std::is_integral_v<T>
 std::uint8_t port_byte(const T& p, int i) {
-  return i < static_cast<int>(sizeof(T)) ? static_cast<std::uint8_t>(static_cast<std::uint64_t>(p) >> (8 * i)) : 0;
+  if (i >= static_cast<int>(sizeof(T))) return 0;
+  return static_cast<std::uint8_t>(static_cast<std::uint64_t>(p) >> (8 * i));
 }
 template <std::size_t N>
 std::uint8_t port_byte(const VlWide<N>& p, int i) {
