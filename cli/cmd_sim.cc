@@ -13,6 +13,12 @@
 #include "lutsim/model/error.h"
 #include "lutsim/model/format.h"
 #include "lutsim/sim/simulator.h"
+#ifdef LUTSIM_HAVE_ENERGY
+#include <iomanip>
+#include <optional>
+
+#include "lutsim/energy/energy.h"
+#endif
 
 namespace lutsim::cli {
 namespace {
@@ -66,6 +72,11 @@ int cmd_sim(const std::vector<std::string>& args) {
        "write the first image's timeline as Chrome trace-event JSON (Perfetto, chrome://tracing)")
       ("watchdog", po::value<std::string>()->default_value("1000000")->value_name("CYCLES"),
        "stop with the machine's state when no instruction starts or completes for this many cycles")
+#ifdef LUTSIM_HAVE_ENERGY
+      ("energy", po::value<std::string>()->value_name("PRESET|FILE"),
+       "add an energy section to the report and the summary: a preset (45nm, 7nm) or an energy-model JSON file "
+       "(docs/energy.md)")
+#endif
       ("quiet,q", "print no report table");
   po::options_description hidden;
   hidden.add_options()("network", po::value<std::string>(), "network or program file");
@@ -80,6 +91,11 @@ int cmd_sim(const std::vector<std::string>& args) {
                   opts, hidden, pos, args, vm, "network", "the network or program file"))
     return kExitOk;
   const std::int64_t watchdog = int_in_range(vm, "watchdog", 1, std::int64_t{1} << 40);
+#ifdef LUTSIM_HAVE_ENERGY
+  // Loaded before the simulation, so that an unknown preset fails at once.
+  std::optional<energy::EnergyModel> energy_model;
+  if (vm.count("energy")) energy_model = energy::load_energy_model(vm["energy"].as<std::string>());
+#endif
   const std::string path = vm["network"].as<std::string>();
   Program prog;
   if (is_program_file(path)) {
@@ -113,11 +129,24 @@ int cmd_sim(const std::vector<std::string>& args) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (vm.count("output")) save_npy(batched ? y : y.reshaped({ov.h, ov.w, ov.c}), vm["output"].as<std::string>());
-  if (vm.count("report")) write_json(vm["report"].as<std::string>(), s.report().to_json(), "simulation report");
+  nlohmann::ordered_json rep = s.report().to_json();
+#ifdef LUTSIM_HAVE_ENERGY
+  if (energy_model) rep["energy"] = energy::energy_section(rep, *energy_model, "lutsim sim");
+#endif
+  if (vm.count("report")) write_json(vm["report"].as<std::string>(), rep, "simulation report");
   if (vm.count("timeline")) write_json(vm["timeline"].as<std::string>(), s.timeline_json(), "timeline");
   if (!vm.count("quiet")) {
     std::cout << s.report().table();
     const double cps = secs > 0 ? static_cast<double>(s.report().cycles) / secs : 0.0;
+#ifdef LUTSIM_HAVE_ENERGY
+    if (rep.contains("energy")) {
+      const auto& t = rep["energy"]["total"];
+      std::cout << std::setprecision(4) << "energy (" << rep["energy"]["model"].get<std::string>() << "): "
+                << t["pj"].get<double>() / 1e6 << " uJ, " << t["pj_per_mac"].get<double>() << " pJ/MAC, "
+                << t["tops_per_w"].get<double>() << " TOPS/W, " << t["inferences_per_joule"].get<double>()
+                << " inferences/J\n";
+    }
+#endif
     std::cerr << "lutsim sim: " << s.report().cycles << " simulated cycles in " << secs << " s ("
               << static_cast<std::int64_t>(cps) << " cycles per second)\n";
   }
