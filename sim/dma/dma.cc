@@ -74,7 +74,8 @@ void DmaChannel::thread() {
     try {
       const IsaStats before = ctx_.machine->stats();
       ctx_.machine->execute(in, pc);
-      const IsaStats& after = ctx_.machine->stats();
+      // A copy: other units execute instructions during the waits below.
+      const IsaStats after = ctx_.machine->stats();
       const std::int64_t D = dma_port_bytes(ctx_.hw);
       (write_ ? ctx_.store_busy : ctx_.load_busy) = true;
       std::int64_t sram_bytes = 0, dram_bytes = 0;

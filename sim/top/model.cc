@@ -37,22 +37,15 @@ Unit compute_unit(const isa::Instruction& in) {
   }
 }
 
-bool reads_acc(const isa::Instruction& in) {
-  switch (in.opcode()) {
-    case isa::Opcode::Ppu: return true;
-    case isa::Opcode::Gemm: return std::get<isa::Gemm>(in.body).accumulate != 0;
-    case isa::Opcode::Vec: return std::get<isa::Vec>(in.body).accumulate != 0;
-    default: return false;
-  }
-}
-
 }  // namespace
 
 void Model::compute_thread() {
   // The lambdas capture only `this`, so std::function holds them in place: this thread never returns, and its
   // stack is never unwound.
   auto unit = [this](std::uint32_t pc) { return compute_unit(ctx.prog->code[pc]); };
-  auto ready = [this](std::uint32_t pc) { return reads_acc(ctx.prog->code[pc]) ? prev_done_ : prev_issue_end_; };
+  // The RTL's compute units accept an instruction only when idle, and WCFG must not change the LUTs under a running
+  // GEMM: a compute instruction starts when the previous one has completed (docs/architecture.md section 11).
+  auto ready = [this](std::uint32_t) { return prev_done_; };
   // Waiting for l2c while a LOAD is moving data, or for s2c while a STORE is, is waiting on DRAM.
   auto reason = [this](int t) {
     if (t == kL2C && ctx.load_busy) return Stall::Dram;
@@ -147,7 +140,6 @@ void Model::compute_thread() {
       ctrl.done.notify(sc_core::SC_ZERO_TIME);
       wait(ctx.never);
     }
-    prev_issue_end_ = s + issue;
     prev_done_ = std::max(prev_done_, s + total);
     ctx.compute_busy_until = prev_done_;
     ctrl.complete(pc, s + total);

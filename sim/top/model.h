@@ -31,7 +31,7 @@ class Model : public sc_core::sc_module {
   // The compute queue: one instruction at a time in order; the next may start when the previous one has issued
   // its last pixel, or has written back its accumulators when the next one reads them (section 11).
   void compute_thread();
-  std::int64_t prev_issue_end_ = 0, prev_done_ = 0;  // the previous compute instruction's last issue, completion
+  std::int64_t prev_done_ = 0;  // the previous compute instruction's completion
 };
 
 // The process's model, built on first call.
