@@ -85,7 +85,7 @@ TEST(QuantCli, BadUsageIsStatusTwo) {
   EXPECT_EQ(run("quantize " + kData + "tiny.onnx --calib c.npy -o x.npz --grid lut").status, 2);
   EXPECT_EQ(run("quantize " + kData + "tiny.onnx --calib c.npy -o x.npz --avg-bits 3 --compression 8").status, 2);
   EXPECT_EQ(run("eval net.npz --data x.npy").status, 2);  // no --labels
-  EXPECT_EQ(run("eval net.npz --data x.npy --labels y.npy --engine rtl").status, 2);
+  EXPECT_EQ(run("eval net.npz --data x.npy --labels y.npy --engine tpu").status, 2);
 }
 
 }  // namespace
