@@ -122,8 +122,10 @@ class Counts {
       if (!e.is_object() || !e.contains("module") || !e["module"].is_string())
         throw Error(where + ".module: missing or not a string");
       Module m{e["module"].get<std::string>(), {}, nullptr, where + " (" + e["module"].get<std::string>() + ")"};
-      if (!e.contains("cells") || !e["cells"].is_object()) throw Error(m.where + ".cells: missing or not an object");
-      m.cells = &e["cells"];
+      // scripts/synth.sh writes the counts by cell type as "cells_by_type".
+      if (!e.contains("cells_by_type") || !e["cells_by_type"].is_object())
+        throw Error(m.where + ".cells_by_type: missing or not an object");
+      m.cells = &e["cells_by_type"];
       if (e.contains("params") && e["params"].is_object())
         for (const auto& [k, v] : e["params"].items())
           if (v.is_number()) m.params[lower(k)] = v.get<double>();
@@ -157,12 +159,12 @@ class Counts {
     double s = 0;
     for (const auto& [type, n] : m.cells->items()) {
       if (!n.is_number_integer() || n.get<std::int64_t>() < 0)
-        throw Error(m.where + ".cells." + type + ": expected a non-negative integer count");
+        throw Error(m.where + ".cells_by_type." + type + ": expected a non-negative integer count");
       const double count = static_cast<double>(n.get<std::int64_t>());
       if (const Module* sub = find(module_of_cell(type), want, nullptr))
         s += count * area(*sub, em, want, depth + 1);
       else
-        s += count * cell_area_um2(type, em, m.where + ".cells." + type);
+        s += count * cell_area_um2(type, em, m.where + ".cells_by_type." + type);
     }
     return s;
   }

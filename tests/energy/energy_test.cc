@@ -226,13 +226,13 @@ TEST(Area, CellCountsTimesCellAreasAndSramBits) {
 
 TEST(Area, UnknownCellTypesAndBadFilesAreErrors) {
   const EnergyModel m = load_energy_model("45nm");
-  nlohmann::json counts = {{"modules", {{{"module", "lutsim_ppu"}, {"cells", {{"$_FOO_", 3}}}}}}};
+  nlohmann::json counts = {{"modules", {{{"module", "lutsim_ppu"}, {"cells_by_type", {{"$_FOO_", 3}}}}}}};
   EXPECT_EQ(error_of([&] { estimate_area(load_hw_config("default"), m, &counts, "c.json"); }),
-            "c.json: modules[0] (lutsim_ppu).cells.$_FOO_: unknown cell type '$_FOO_' (expected a Yosys internal gate "
+            "c.json: modules[0] (lutsim_ppu).cells_by_type.$_FOO_: unknown cell type '$_FOO_' (expected a Yosys internal gate "
             "such as $_AND_ or $_DFF_P_, or a cell of the preset's area table)");
-  counts = {{"modules", {{{"module", "lutsim_ppu"}, {"cells", {{"$_AND_", -1}}}}}}};
+  counts = {{"modules", {{{"module", "lutsim_ppu"}, {"cells_by_type", {{"$_AND_", -1}}}}}}};
   EXPECT_EQ(error_of([&] { estimate_area(load_hw_config("default"), m, &counts, "c.json"); }),
-            "c.json: modules[0] (lutsim_ppu).cells.$_AND_: expected a non-negative integer count");
+            "c.json: modules[0] (lutsim_ppu).cells_by_type.$_AND_: expected a non-negative integer count");
   counts = {{"mods", 1}};
   EXPECT_EQ(error_of([&] { estimate_area(load_hw_config("default"), m, &counts, "c.json"); }),
             "c.json: modules: missing or not an array");
