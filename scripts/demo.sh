@@ -15,7 +15,10 @@ bash "$root/scripts/fetch_mnist.sh" >/dev/null
 lutsim="$root/build/cli/lutsim"
 out="${LUTSIM_DEMO_OUT:-$root/build/demo}"
 mkdir -p "$out"
-has() { "$lutsim" --help | grep -q "^  $1 "; }
+# The help text is read once into a variable: piping the binary straight into `grep -q` or `head` would let it die
+# of SIGPIPE, which pipefail turns into a failed demo.
+help_text=$("$lutsim" --help)
+has() { grep -q "^  $1 " <<<"$help_text"; }
 mnist="$root/data/mnist"
 
 example="$root/traces/lenet5_per_layer"
@@ -37,7 +40,8 @@ done
 if has compile; then
   echo "== 3. lutsim compile and disasm (first lines)"
   "$lutsim" compile "$out/lenet5_4bit.npz" --hw default -o "$out/lenet5_4bit.lsp"
-  "$lutsim" disasm "$out/lenet5_4bit.lsp" | head -n 24
+  "$lutsim" disasm "$out/lenet5_4bit.lsp" >"$out/lenet5_4bit.lsa"
+  sed -n 1,24p "$out/lenet5_4bit.lsa"
 fi
 
 if has verify; then
