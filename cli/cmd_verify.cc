@@ -4,6 +4,7 @@
 // model and the RTL side by side. Exit status 1 when any bits differ or a cycle difference exceeds the tolerance.
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -82,6 +83,54 @@ std::optional<std::vector<std::int64_t>> report_cycles(const ordered_json& r, st
     v.push_back(l["cycles"].get<std::int64_t>());
   }
   return v;
+}
+
+// The completion cycle of each instruction of the last image, by pc ("last_image_complete_by_pc"), or none.
+std::optional<std::vector<std::int64_t>> report_completions(const ordered_json& r) {
+  if (!r.is_object() || !r.contains("last_image_complete_by_pc") || !r["last_image_complete_by_pc"].is_array())
+    return std::nullopt;
+  std::vector<std::int64_t> v;
+  for (const auto& c : r["last_image_complete_by_pc"]) {
+    if (!c.is_number_integer()) return std::nullopt;
+    v.push_back(c.get<std::int64_t>());
+  }
+  return v;
+}
+
+struct InsnDiff {
+  std::int32_t pc = -1;
+  std::int64_t sc = 0, rtl = 0;
+};
+
+// Of the instructions of the program's layer `li`, the one whose time differs most between SystemC and RTL. An
+// instruction's time is from the previous completion in its own queue (or the layer's first completion of any
+// queue before it) to its own completion: the span in which that queue worked on it or waited for it.
+InsnDiff widest_insn_diff(const Program& p, std::size_t li, const std::vector<std::int64_t>& sc,
+                          const std::vector<std::int64_t>& rtl) {
+  const LayerRange& L = p.layers.at(li);
+  std::int64_t prev_sc[isa::kNumQueues], prev_rtl[isa::kNumQueues];
+  // The queues start the layer where the previous layer's instructions left them.
+  for (int q = 0; q < isa::kNumQueues; ++q) prev_sc[q] = prev_rtl[q] = -1;
+  for (std::uint32_t pc = 0; pc < L.first; ++pc) {
+    const int q = static_cast<int>(isa::queue_of(p.code[pc]));
+    prev_sc[q] = std::max(prev_sc[q], sc[pc]);
+    prev_rtl[q] = std::max(prev_rtl[q], rtl[pc]);
+  }
+  InsnDiff best;
+  std::int64_t widest = -1;
+  for (std::uint32_t pc = L.first; pc < L.end; ++pc) {
+    const int q = static_cast<int>(isa::queue_of(p.code[pc]));
+    if (sc[pc] < 0 || rtl[pc] < 0) continue;
+    const std::int64_t ts = sc[pc] - std::max<std::int64_t>(prev_sc[q], 0);
+    const std::int64_t tr = rtl[pc] - std::max<std::int64_t>(prev_rtl[q], 0);
+    prev_sc[q] = sc[pc];
+    prev_rtl[q] = rtl[pc];
+    if (std::llabs(tr - ts) > widest) {
+      widest = std::llabs(tr - ts);
+      best = {static_cast<std::int32_t>(pc), ts, tr};
+    }
+  }
+  return best;
 }
 
 std::string pct(double x) {
@@ -241,11 +290,18 @@ int cmd_verify(const std::vector<std::string>& args) {
   }
 
   // SystemC against RTL cycles.
-  std::optional<std::vector<std::int64_t>> sc, rt;
+  std::optional<std::vector<std::int64_t>> sc, rt, sc_done, rt_done;
+  const Program* prog = nullptr;
   for (std::size_t e = 0; e < engines.size(); ++e) {
-    if (engines[e] == "systemc") sc = report_cycles(eng[e]->report(), net.layers.size());
-    if (engines[e] == "rtl") rt = report_cycles(eng[e]->report(), net.layers.size());
+    if (engines[e] != "systemc" && engines[e] != "rtl") continue;
+    const ordered_json r = eng[e]->report();
+    (engines[e] == "systemc" ? sc : rt) = report_cycles(r, net.layers.size());
+    (engines[e] == "systemc" ? sc_done : rt_done) = report_completions(r);
+#ifdef LUTSIM_HAVE_RTL
+    if (engines[e] == "rtl") prog = rtl_program(*eng[e]);
+#endif
   }
+  std::vector<std::string> insn_notes;
   bool cycles_ok = true;
   std::ostringstream table;
   if (sc && rt) {
@@ -264,11 +320,24 @@ int cmd_verify(const std::vector<std::string>& args) {
       layers[li]["cycle_diff_percent"] = d;
       table << std::left << std::setw(28) << net.layers[li].name << std::right << std::setw(14) << s << std::setw(14)
             << r << std::setw(12) << pct(d) << (ok ? "" : "  > tolerance") << "\n";
+      if (ok || !prog || !sc_done || !rt_done || sc_done->size() != prog->code.size() ||
+          rt_done->size() != prog->code.size())
+        continue;
+      const InsnDiff w = widest_insn_diff(*prog, li, *sc_done, *rt_done);
+      if (w.pc < 0) continue;
+      const std::string insn = isa::to_string(prog->code.at(static_cast<std::size_t>(w.pc)));
+      layers[li]["widest_instruction_diff"] = {
+          {"pc", w.pc}, {"instruction", insn}, {"systemc_cycles", w.sc}, {"rtl_cycles", w.rtl}};
+      insn_notes.push_back("verify: " + net.layers[li].name + ": the instruction whose time differs most is pc " +
+                           std::to_string(w.pc) + " (" + std::to_string(w.sc) + " cycles on systemc, " +
+                           std::to_string(w.rtl) + " on rtl, from the previous completion in its queue): " + insn);
     }
     const double d = ts > 0 ? 100.0 * static_cast<double>(tr - ts) / static_cast<double>(ts) : 0.0;
     table << std::left << std::setw(28) << "total" << std::right << std::setw(14) << ts << std::setw(14) << tr
           << std::setw(12) << pct(d) << "\n";
     j["cycles"] = {{"systemc", ts}, {"rtl", tr}, {"diff_percent", d}, {"tolerance_percent", tolerance}};
+    // Every instruction's completion cycle on both, by pc, for finding where their timing parts.
+    if (sc_done && rt_done) j["instruction_complete"] = {{"systemc", *sc_done}, {"rtl", *rt_done}};
   }
   j["layers"] = layers;
   j["first_mismatch"] = first;
@@ -311,7 +380,11 @@ int cmd_verify(const std::vector<std::string>& args) {
     }
     out << "verify: " << differing_layers << " of " << net.layers.size() << " layers differ\n";
   }
-  if (!cycles_ok) out << "verify: a layer's SystemC and RTL cycles differ by more than " << tolerance << "%\n";
+  if (!cycles_ok) {
+    if (!quiet)
+      for (const std::string& n : insn_notes) out << n << "\n";
+    out << "verify: a layer's SystemC and RTL cycles differ by more than " << tolerance << "%\n";
+  }
   return j["pass"].get<bool>() ? kExitOk : kExitError;
 }
 

@@ -1,9 +1,15 @@
 // The engine registry: which engines this binary has, by name.
 #include "engine.h"
 
+#include <cstdlib>
+#include <stdexcept>
 #include <utility>
 
 #include "common.h"
+#include "lutsim/model/error.h"
+#ifdef LUTSIM_HAVE_FIRMWARE
+#include "lutsim/firmware/program.h"
+#endif
 
 namespace lutsim::cli {
 namespace {
@@ -53,5 +59,35 @@ std::unique_ptr<Engine> make_engine(const std::string& name, const Network& net,
     if (name == e.name) return e.make(net, hw, opt);
   throw UsageError("--engine: '" + name + "' is not one of " + engine_list());
 }
+
+std::optional<Fault> fault_hook(const std::string& engine) {
+  const char* env = std::getenv("LUTSIM_FAULT");
+  if (!env || !*env) return std::nullopt;
+  const std::string s = env;
+  const auto a = s.find(':'), b = s.rfind(':');
+  if (a == std::string::npos || b == a) throw Error("LUTSIM_FAULT='" + s + "' is not ENGINE:DRAM_BYTE:BIT");
+  if (s.substr(0, a) != engine) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const std::string byte = s.substr(a + 1, b - a - 1), bit = s.substr(b + 1);
+    Fault f;
+    f.byte = std::stoull(byte, &used, 0);
+    if (used != byte.size()) throw std::invalid_argument("byte");
+    f.bit = std::stoi(bit, &used);
+    if (used != bit.size() || f.bit < 0 || f.bit > 7) throw std::invalid_argument("bit");
+    return f;
+  } catch (const std::exception&) {
+    throw Error("LUTSIM_FAULT='" + s + "' is not ENGINE:DRAM_BYTE:BIT (BIT 0..7)");
+  }
+}
+
+#ifdef LUTSIM_HAVE_FIRMWARE
+void apply_fault(Program& p, const Fault& f, const std::string& engine) {
+  if (f.byte >= p.dram_init.size())
+    throw Error("LUTSIM_FAULT: the " + engine + " engine can flip a byte of the parameter image [0, " +
+                std::to_string(p.dram_init.size()) + "), not DRAM byte " + std::to_string(f.byte));
+  p.dram_init[f.byte] ^= static_cast<std::uint8_t>(1u << f.bit);
+}
+#endif
 
 }  // namespace lutsim::cli

@@ -8,7 +8,9 @@
 //   rtl        the compiled program on the Verilated RTL (rtl/)
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,10 @@
 #include "lutsim/model/kernels.h"
 #include "lutsim/model/network.h"
 #include "lutsim/model/tensor.h"
+
+namespace lutsim {
+struct Program;
+}
 
 namespace lutsim::cli {
 
@@ -58,6 +64,19 @@ std::string checked_engine_name(const std::string& name, const std::string& opti
 // The engine called `name`; a UsageError listing the built engines when there is none.
 std::unique_ptr<Engine> make_engine(const std::string& name, const Network& net, const HwConfig& hw,
                                     const EngineOptions& opt);
+
+// Test hook of the engines that run a compiled program: the environment variable LUTSIM_FAULT="ENGINE:BYTE:BIT"
+// flips bit BIT of DRAM byte BYTE of the memory image seen by engine ENGINE (isa, systemc or rtl) only, so that
+// lutsim verify's tests can prove that a divergence in one engine is caught and located (docs/verify.md).
+struct Fault {
+  std::uint64_t byte = 0;
+  int bit = 0;
+};
+// The hook for `engine`, if LUTSIM_FAULT names it; a malformed value is an Error naming the variable.
+std::optional<Fault> fault_hook(const std::string& engine);
+// Applies a fault to the parameter image of `p` (its dram_init bytes), for the engines that build each run's DRAM
+// from it (isa, systemc); a byte outside that image is an Error giving its size.
+void apply_fault(Program& p, const Fault& f, const std::string& engine);
 
 // The factories, one per engine_<name>.cc.
 std::unique_ptr<Engine> make_golden_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt);

@@ -3,9 +3,8 @@
 // whole run and of each layer (the windows of the SystemC model's report: from the previous layer's last completion
 // to this layer's last completion, rtl::layer_bounds).
 //
-// Test hook: the environment variable LUTSIM_FAULT="rtl:BYTE:BIT" flips bit BIT of DRAM byte BYTE of the memory
-// image (after the input is written) before every run, so that lutsim verify's tests can prove that a divergence
-// seen by one engine only is caught and located (docs/verify.md). Hooks naming another engine are ignored here.
+// Test hook (engine.h): LUTSIM_FAULT="rtl:BYTE:BIT" flips bit BIT of DRAM byte BYTE of the memory image (after the
+// input is written, so any byte of the DRAM) before every run.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -21,34 +20,6 @@
 #include "lutsim/rtl/top_sim.h"
 
 namespace lutsim::cli {
-
-struct Fault {
-  std::uint64_t byte = 0;
-  int bit = 0;
-};
-
-// LUTSIM_FAULT="ENGINE:BYTE:BIT" for `engine`, if set; a malformed value is an error naming the variable.
-std::optional<Fault> fault_hook(const std::string& engine) {
-  const char* env = std::getenv("LUTSIM_FAULT");
-  if (!env || !*env) return std::nullopt;
-  const std::string s = env;
-  const auto a = s.find(':'), b = s.rfind(':');
-  if (a == std::string::npos || b == a)
-    throw Error("LUTSIM_FAULT='" + s + "' is not ENGINE:DRAM_BYTE:BIT");
-  if (s.substr(0, a) != engine) return std::nullopt;
-  try {
-    std::size_t used = 0;
-    const std::string byte = s.substr(a + 1, b - a - 1), bit = s.substr(b + 1);
-    Fault f;
-    f.byte = std::stoull(byte, &used, 0);
-    if (used != byte.size()) throw std::invalid_argument("byte");
-    f.bit = std::stoi(bit, &used);
-    if (used != bit.size() || f.bit < 0 || f.bit > 7) throw std::invalid_argument("bit");
-    return f;
-  } catch (const std::exception&) {
-    throw Error("LUTSIM_FAULT='" + s + "' is not ENGINE:DRAM_BYTE:BIT (BIT 0..7)");
-  }
-}
 
 class RtlEngine final : public Engine {
  public:
@@ -105,7 +76,8 @@ class RtlEngine final : public Engine {
             {"program_instructions", prog_.code.size()},
             {"dram_read_bytes", dram_read_},
             {"dram_write_bytes", dram_write_},
-            {"layers", std::move(layers)}};
+            {"layers", std::move(layers)},
+            {"last_image_complete_by_pc", last_.complete}};
   }
 
   // For lutsim verify: the program, where and when the last image's run wrote DRAM, and a waveform re-run.

@@ -7,14 +7,29 @@
 namespace lutsim::cli {
 namespace {
 
+// The program with the LUTSIM_FAULT test hook's bit flipped, when it names this engine (engine.h).
+Program faulted(Program p) {
+  if (const auto f = fault_hook("systemc")) apply_fault(p, *f, "systemc");
+  return p;
+}
+
 class SystemcEngine final : public Engine {
  public:
   SystemcEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
-      : sim_(compile(net, hw), sim::SimOptions{.keep_values = opt.keep_values}) {}
+      : sim_(faulted(compile(net, hw)), sim::SimOptions{.keep_values = opt.keep_values}) {}
 
   Tensor run(const Tensor& batch) override { return sim_.run(batch); }
   std::vector<Tensor> last_values() const override { return sim_.values(); }
-  nlohmann::ordered_json report() const override { return sim_.report().to_json(); }
+  // The simulator's report, plus the completion cycle of every instruction of the last image (by pc), which
+  // lutsim verify compares with the RTL's.
+  nlohmann::ordered_json report() const override {
+    nlohmann::ordered_json j = sim_.report().to_json();
+    std::vector<std::int64_t> done;
+    done.reserve(sim_.insn_times().size());
+    for (const sim::Simulator::InsnTime& t : sim_.insn_times()) done.push_back(t.done);
+    j["last_image_complete_by_pc"] = std::move(done);
+    return j;
+  }
 
  private:
   sim::Simulator sim_;

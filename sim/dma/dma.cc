@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <utility>
 
 #include "../sram/sram.h"
 #include "lutsim/model/error.h"
@@ -53,6 +55,67 @@ std::int64_t DmaChannel::transfer(std::uint64_t addr, std::uint64_t n, const std
   return last_done_;
 }
 
+std::int64_t DmaChannel::load(const isa::Load& l, std::uint32_t pc, Counters& k) {
+  const std::int64_t D = dma_port_bytes(ctx_.hw);
+  const std::int64_t x = l.x_size, ys = l.y_size, zs = l.z_size;
+  const std::int64_t plane = (ys + l.pad_left + l.pad_right) * x, row = ys * x;
+  std::int64_t cursor = now_cycles();  // the first cycle in which the channel may issue its next chunk
+  std::int64_t done = cursor;
+  // Cycles in which read data is written to the SRAM, as [first, last] intervals in order.
+  std::deque<std::pair<std::int64_t, std::int64_t>> writes;
+  std::int64_t write_end = -1;
+  if (plane == 0) return done;
+
+  auto pad_run = [&](std::int64_t len) {
+    for (std::int64_t left = len; left > 0; left -= D) {
+      while (!writes.empty() && writes.front().second < cursor) writes.pop_front();
+      for (const auto& [a, b] : writes)
+        if (a <= cursor && cursor <= b) cursor = b + 1;
+      done = std::max(done, cursor + 1);
+      ++cursor;
+    }
+  };
+  // A run of DRAM bytes [addr, addr + len); `seg` is the SRAM segment length (a plane's data row of a whole-box
+  // run, else the run itself) and `off` the run's first byte within it.
+  const std::int64_t Z = ctx_.hw.dram_burst_bytes;
+  auto data_run = [&](std::uint64_t addr, std::int64_t len, std::int64_t seg) {
+    bursts_.clear();
+    DramModel::split(addr, static_cast<std::uint64_t>(len), static_cast<int>(Z), &bursts_);
+    std::int64_t off = 0;
+    for (const std::int64_t n : bursts_) {
+      if (cursor > now_cycles()) wait(cycles(cursor - now_cycles()));
+      const std::int64_t burst_done = transfer(addr, static_cast<std::uint64_t>(n), nullptr, pc, k);
+      cursor = now_cycles() + 1;
+      // The response comes in the burst's last data cycle; its bytes go to the SRAM one segment per cycle.
+      const std::int64_t segs = (off + n - 1) / seg - off / seg + 1;
+      const std::int64_t first = std::max(burst_done - 1, write_end + 1);
+      write_end = first + segs - 1;
+      writes.emplace_back(first, write_end);
+      done = std::max(done, write_end + 1);
+      addr += static_cast<std::uint64_t>(n);
+      off += n;
+    }
+  };
+
+  if (l.pad_top > 0) pad_run(l.pad_top * plane);
+  const bool merge_plane = l.y_stride == x;
+  const bool merge_box = merge_plane && ys > 0 && (zs == 1 || l.z_stride == row);
+  if (zs > 0 && merge_box) data_run(static_cast<std::uint64_t>(l.dram_addr), zs * row, row);
+  for (std::int64_t z = 0; z < zs; ++z) {
+    if (l.pad_left > 0) pad_run(l.pad_left * x);
+    if (ys > 0 && !merge_box) {
+      const std::uint64_t base = static_cast<std::uint64_t>(l.dram_addr + z * l.z_stride);
+      if (merge_plane)
+        data_run(base, row, row);
+      else
+        for (std::int64_t y = 0; y < ys; ++y) data_run(base + static_cast<std::uint64_t>(y * l.y_stride), x, x);
+    }
+    if (l.pad_right > 0) pad_run(l.pad_right * x);
+  }
+  if (l.pad_bottom > 0) pad_run(l.pad_bottom * plane);
+  return done;
+}
+
 void DmaChannel::thread() {
   const int queue = static_cast<int>(write_ ? isa::Queue::Store : isa::Queue::Load);
   auto unit = [this](std::uint32_t) { return unit_; };
@@ -90,20 +153,7 @@ void DmaChannel::thread() {
         s.write_bytes += sram_bytes;
         s.writes += port_accesses(sram_bytes, D);
         dram_bytes = l.x_size * l.y_size * l.z_size;
-        if (dram_bytes > 0) {
-          if (l.y_stride == l.x_size && (l.z_size == 1 || l.z_stride == l.x_size * l.y_size)) {
-            transfer(static_cast<std::uint64_t>(l.dram_addr), static_cast<std::uint64_t>(dram_bytes), nullptr, pc, k);
-          } else if (l.y_stride == l.x_size) {
-            for (std::int64_t zz = 0; zz < l.z_size; ++zz)
-              transfer(static_cast<std::uint64_t>(l.dram_addr + zz * l.z_stride),
-                       static_cast<std::uint64_t>(l.x_size * l.y_size), nullptr, pc, k);
-          } else {
-            for (std::int64_t zz = 0; zz < l.z_size; ++zz)
-              for (std::int64_t y = 0; y < l.y_size; ++y)
-                transfer(static_cast<std::uint64_t>(l.dram_addr + zz * l.z_stride + y * l.y_stride),
-                         static_cast<std::uint64_t>(l.x_size), nullptr, pc, k);
-          }
-        }
+        last_done_ = load(l, pc, k);
       } else {
         const auto& st = std::get<isa::Store>(in.body);
         sram_bytes = after.act_read - before.act_read;
@@ -125,7 +175,9 @@ void DmaChannel::thread() {
         }
       }
       // The SRAM side moves D bytes per cycle (pad bytes too, without DRAM traffic).
-      const std::int64_t done = std::max(last_done_, start + 2 + port_accesses(sram_bytes, D));
+      // A STORE's SRAM side reads D bytes per cycle; a LOAD's pad bytes are timed by load().
+      const std::int64_t done =
+          write_ ? std::max(last_done_, start + 2 + port_accesses(sram_bytes, D)) : std::max(last_done_, start + 2);
       if (done > now_cycles()) wait(cycles(done - now_cycles()));
       const auto bus = static_cast<std::int64_t>(std::ceil(static_cast<double>(dram_bytes) / ctx_.hw.dram_bytes_per_cycle));
       const std::int64_t busy = std::min(done - start, 2 + bus + port_accesses(sram_bytes - dram_bytes, D));

@@ -28,6 +28,13 @@ class DmaChannel : public sc_core::sc_module {
   // of a write (nullptr for reads). Returns the cycle at which the last burst completes.
   std::int64_t transfer(std::uint64_t addr, std::uint64_t n, const std::uint8_t* sram, std::uint32_t pc,
                         Counters& k);
+  // Times a LOAD as the RTL read channel runs it (rtl/top/lutsim_dma.sv): its box is cut into runs in order (top
+  // padding; per plane the left padding, the data, the right padding, or one run of the whole box when its DRAM
+  // bytes are contiguous; bottom padding), and the runs into chunks issued one per cycle from the cycle after
+  // setup: a DRAM burst when the DRAM takes it, a pad chunk of D bytes in a cycle in which no read data is written
+  // to the SRAM. Read data is written from its response cycle, one SRAM segment (part of a plane's row) per cycle,
+  // in issue order. Returns the cycle after the last SRAM write.
+  std::int64_t load(const isa::Load& l, std::uint32_t pc, Counters& k);
 
   RunContext& ctx_;
   Controller& ctrl_;

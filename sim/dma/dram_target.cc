@@ -37,12 +37,26 @@ void DramTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& dela
     wait(delay);
     delay = sc_core::SC_ZERO_TIME;
   }
-  std::int64_t at = model_->earliest_issue(now_cycles());
-  while (at > now_cycles()) {
-    wait(cycles(at - now_cycles()));
-    at = model_->earliest_issue(now_cycles());
-  }
   const bool write = t.is_write();
+  waiting_[write] = true;
+  for (;;) {
+    const std::int64_t at = model_->earliest_issue(now_cycles());
+    if (at > now_cycles()) {
+      wait(cycles(at - now_cycles()));
+      continue;
+    }
+    // One delta cycle lets the other channel, woken in the same cycle, show that it wants this slot too.
+    wait(sc_core::SC_ZERO_TIME);
+    if (!model_->can_issue(now_cycles())) continue;
+    if (waiting_[!write] && last_write_ == write) {  // the other channel's turn
+      wait(cycles(1));
+      continue;
+    }
+    break;
+  }
+  waiting_[write] = false;
+  last_write_ = write;
+  const std::int64_t at = now_cycles();
   const std::int64_t last = model_->issue(at, static_cast<std::int64_t>(len), write);
   if (write)
     std::memcpy(mem_.data() + addr, t.get_data_ptr(), len);

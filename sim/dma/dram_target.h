@@ -29,11 +29,15 @@ class DramTarget : public sc_core::sc_module {
 
  private:
   // One burst (<= Z bytes): waits until the model accepts it (one issue per cycle, fewer than M in flight), issues
-  // it, copies the data and annotates `delay` with the cycles from now to its completion.
+  // it, copies the data and annotates `delay` with the cycles from now to its completion. When both channels want
+  // the same issue slot they take turns, as the RTL DMA's request arbiter does (rtl/top/lutsim_dma.sv): the
+  // channel that did not issue the last burst goes first.
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
 
   std::unique_ptr<DramModel> model_;
   std::span<std::uint8_t> mem_;
+  bool waiting_[2] = {false, false};  // by channel (0 read, 1 write): a burst waits for an issue slot
+  bool last_write_ = false;           // the last burst issued was a write
 };
 
 }  // namespace lutsim::sim

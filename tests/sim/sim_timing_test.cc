@@ -149,6 +149,53 @@ TEST(SimTiming, PaddingIsWrittenAtPortWidthWithoutDram) {
   }
 }
 
+TEST(SimTiming, PaddingBeforeTheDataDelaysItsBurstsPaddingAfterOverlapsTheirLatency) {
+  // The read channel issues its chunks in the RTL's order, one per cycle: the top padding (2 chunks of D = 64
+  // bytes) goes before the data's burst, the bottom padding after it, during the DRAM latency.
+  const HwConfig hw = hw_with(16, 16, 16, 100, 8, 64);
+  const std::int64_t plain = 2 + 100 + 64 / 16;
+  for (int where : {0, 1}) {
+    isa::Load l;
+    l.buf = 0;
+    l.x_size = 64;
+    l.y_size = 1;
+    l.z_size = 1;
+    l.y_stride = 64;
+    l.z_stride = 64;
+    (where == 0 ? l.pad_top : l.pad_bottom) = 2;  // 2 planes of 64 bytes
+    const auto t = times(make_program(hw, {Instruction{Deps{}, l}}));
+    EXPECT_EQ(t[0].done - t[0].start, where == 0 ? plain + 2 : plain) << (where == 0 ? "top" : "bottom");
+  }
+}
+
+TEST(SimTiming, ABurstSpanningPlanesIsWrittenOneRowSegmentPerCycle) {
+  // 4 planes of 2 x 8 bytes with one element of left padding: the DRAM box is contiguous (64 bytes, one burst),
+  // its data lands in 4 separate plane rows of the SRAM box, one per cycle from the response cycle.
+  const HwConfig hw = hw_with(16, 16, 16, 100, 8, 64);
+  isa::Load l;
+  l.buf = 0;
+  l.x_size = 8;
+  l.y_size = 2;
+  l.z_size = 4;
+  l.y_stride = 8;
+  l.z_stride = 16;
+  l.pad_left = 1;
+  const auto t = times(make_program(hw, {Instruction{Deps{}, l}}));
+  EXPECT_EQ(t[0].done - t[0].start, 2 + 100 + 64 / 16 + 3);
+}
+
+TEST(SimTiming, LoadAndStoreTakeTurnsForTheDram) {
+  // M = 1: one burst in flight, each round trip L + Z/B = 11 cycles. The LOAD (start 2) issues at 4; the STORE
+  // (start 3) wants the DRAM from 5 on. When the slot frees at 15 both want it and the channel that did not issue
+  // last goes first, so they alternate: LOAD bursts at 4, 26, 48, 70, STORE bursts at 15, 37, 59, 81.
+  const HwConfig hw = hw_with(16, 16, 64, 10, 1, 64);
+  const auto t = times(make_program(hw, {load(256), store(256)}));
+  EXPECT_EQ(t[0].start, 2);
+  EXPECT_EQ(t[0].done, 70 + 11);
+  EXPECT_EQ(t[1].start, 3);
+  EXPECT_EQ(t[1].done, 81 + 11);
+}
+
 TEST(SimTiming, WcfgLoadsLuts) {
   const HwConfig hw = load_hw_config("default");
   isa::Wcfg raw;
