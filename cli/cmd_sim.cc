@@ -70,6 +70,9 @@ int cmd_sim(const std::vector<std::string>& args) {
        "write the simulation report (cycles, unit stalls, utilization, traffic, counters per layer; docs/sim.md)")
       ("timeline", po::value<std::string>()->value_name("T.json"),
        "write the first image's timeline as Chrome trace-event JSON (Perfetto, chrome://tracing)")
+      ("vcd", po::value<std::string>()->value_name("W.vcd"),
+       "write a VCD waveform of each queue's instruction in flight, the token counts and the layer, one time unit "
+       "(1 ns) per cycle, over every image")
       ("watchdog", po::value<std::string>()->default_value("1000000")->value_name("CYCLES"),
        "stop with the machine's state when no instruction starts or completes for this many cycles")
 #ifdef LUTSIM_HAVE_ENERGY
@@ -83,7 +86,7 @@ int cmd_sim(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("network", 1);
   po::variables_map vm;
-  if (!parse_args("sim", "NET|PROG --input X.npy [--hw HW] [--output Y.npy] [--report R.json] [--timeline T.json]",
+  if (!parse_args("sim", "NET|PROG --input X.npy [--hw HW] [--output Y.npy] [--report R.json] [--timeline T.json] [--vcd W.vcd]",
                   "Runs a network file NET (compiled for the hardware config) or a program file PROG (from\n"
                   "'lutsim compile') on the SystemC cycle-approximate model, image by image. The outputs are\n"
                   "bit-exact with the golden model; prints cycles per layer, unit busy/stall time, PE-array\n"
@@ -114,7 +117,9 @@ int cmd_sim(const std::vector<std::string>& args) {
   const Tensor x = check_input(load_npy(in_path), prog, in_path, &batched);
   const ValueRegion ov = prog.values.at(static_cast<std::size_t>(prog.output));
 
-  sim::Simulator s(std::move(prog), sim::SimOptions{.watchdog_cycles = watchdog, .timeline = vm.count("timeline") > 0});
+  sim::Simulator s(std::move(prog), sim::SimOptions{.watchdog_cycles = watchdog,
+                                                    .timeline = vm.count("timeline") > 0,
+                                                    .vcd = vm.count("vcd") ? vm["vcd"].as<std::string>() : ""});
   const auto t0 = std::chrono::steady_clock::now();
   Tensor y;
   try {

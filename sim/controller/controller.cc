@@ -1,6 +1,7 @@
 #include "controller.h"
 
 #include <algorithm>
+#include <string>
 
 namespace lutsim::sim {
 
@@ -8,6 +9,8 @@ using sc_core::sc_time;
 using sc_core::wait;
 
 Controller::Controller(const sc_core::sc_module_name& name, RunContext& ctx) : sc_module(name), ctx_(ctx) {
+  SC_METHOD(trace_method);
+  sensitive << trace_changed_;
   SC_THREAD(fetch_thread);
   SC_METHOD(retire_method);
   sensitive << retire_eq_;
@@ -75,6 +78,9 @@ std::uint32_t Controller::take(int queue, const std::function<Unit(std::uint32_t
     q.entries.pop_front();
     q.popped.notify(sc_core::SC_ZERO_TIME);
     ctx_.progress(e.pc, true);
+    in_flight_[queue] = static_cast<std::int32_t>(e.pc);
+    last_layer_ = ctx_.layer_of[e.pc];
+    trace_changed_.notify(sc_core::SC_ZERO_TIME);
     return e.pc;
   }
 }
@@ -99,6 +105,9 @@ void Controller::retire_method() {
     if (!a.push) {
       ++ctx_.completed;
       ctx_.progress(a.pc, false);
+      const auto q = static_cast<std::size_t>(isa::queue_of(ctx_.prog->code[a.pc]));
+      if (in_flight_[q] == static_cast<std::int32_t>(a.pc)) in_flight_[q] = -1;
+      trace_changed_.notify(sc_core::SC_ZERO_TIME);
       if (ctx_.completed == ctx_.prog->code.size()) {
         ctx_.end_cycle = now;
         ctx_.image_done = true;
@@ -119,7 +128,23 @@ void Controller::retire_method() {
       if (t >= 0) ++ctx_.tokens[static_cast<std::size_t>(t)];
     changed = true;
   }
-  if (changed) ctx_.tokens_changed.notify(sc_core::SC_ZERO_TIME);
+  if (changed) {
+    ctx_.tokens_changed.notify(sc_core::SC_ZERO_TIME);
+    trace_changed_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void Controller::trace_method() {
+  for (int q = 0; q < isa::kNumQueues; ++q) queue_pc[q].write(in_flight_[q]);
+  for (std::size_t t = 0; t < 4; ++t) token_count[t].write(ctx_.tokens[t]);
+  layer.write(last_layer_);
+}
+
+void Controller::trace(sc_core::sc_trace_file* tf) const {
+  static const char* const kQueue[isa::kNumQueues] = {"load_pc", "compute_pc", "store_pc"};
+  for (int q = 0; q < isa::kNumQueues; ++q) sc_core::sc_trace(tf, queue_pc[q], kQueue[q]);
+  for (int t = 0; t < 4; ++t) sc_core::sc_trace(tf, token_count[t], std::string("tokens_") + token_name(t));
+  sc_core::sc_trace(tf, layer, "layer");
 }
 
 // Wakes `watchdog` cycles after the last progress while an image runs; no instruction started or completed since

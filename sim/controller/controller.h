@@ -32,6 +32,15 @@ class Controller : public sc_core::sc_module {
   // one cycle later.
   void complete(std::uint32_t pc, std::int64_t done_cycle);
 
+  // State for a VCD waveform (SimOptions::vcd), written whenever it changes: each queue's instruction in flight
+  // (its pc from the cycle it starts to the cycle it retires; -1 when none), the four token counts (l2c, c2l,
+  // c2s, s2c) and the layer of the instruction started last.
+  sc_core::sc_signal<std::int32_t> queue_pc[isa::kNumQueues];
+  sc_core::sc_signal<std::int32_t> token_count[4];
+  sc_core::sc_signal<std::int32_t> layer;
+  // Adds those signals to a trace file, named load_pc, compute_pc, store_pc, tokens_l2c ..., layer.
+  void trace(sc_core::sc_trace_file* tf) const;
+
  private:
   void fetch_thread();
   void retire_method();
@@ -43,6 +52,12 @@ class Controller : public sc_core::sc_module {
     bool push;  // false: retire; true: make the pushes visible
   };
   std::multimap<std::int64_t, Action> pending_;
+  // The traced state, kept here by take() and retire_method() and written to the signals by trace_method() alone
+  // (a signal takes one writer per delta cycle).
+  std::int32_t in_flight_[isa::kNumQueues] = {-1, -1, -1};
+  std::int32_t last_layer_ = -1;
+  sc_core::sc_event trace_changed_;
+  void trace_method();
   sc_core::sc_event_queue retire_eq_;
 };
 

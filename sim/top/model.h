@@ -26,6 +26,7 @@ class Model : public sc_core::sc_module {
   DmaChannel dma_write;
   bool initialized = false;  // the processes have run to their first wait
   bool broken = false;  // a run failed: the threads are parked for good
+  sc_core::sc_trace_file* vcd = nullptr;  // the open VCD trace file, if a simulator asked for one
 
  private:
   // The compute queue: one instruction at a time in order; the next may start when the previous one has issued

@@ -3,6 +3,7 @@
 #include "lutsim/sim/simulator.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "lutsim/model/error.h"
@@ -33,6 +34,20 @@ Program validated(Program p) {
   validate_program(p, "program for '" + p.network + "'");
   if (p.code.empty()) throw Error("program for '" + p.network + "' has no instructions");
   return p;
+}
+
+// Opens the VCD before the first sc_start (SystemC's rule for trace files); SystemC adds ".vcd" to the name.
+void open_vcd(Model& m, const std::string& path) {
+  const bool ext = path.size() > 4 && path.compare(path.size() - 4, 4, ".vcd") == 0;
+  const std::string base = ext ? path.substr(0, path.size() - 4) : path;
+  if (std::FILE* f = std::fopen((base + ".vcd").c_str(), "w"))
+    std::fclose(f);
+  else
+    throw Error(base + ".vcd: cannot write the VCD");
+  sc_core::sc_report_handler::set_actions("tracing timescale unit set", sc_core::SC_DO_NOTHING);
+  m.vcd = sc_core::sc_create_vcd_trace_file(base.c_str());
+  m.vcd->set_time_unit(1.0, sc_core::SC_NS);
+  m.ctrl.trace(m.vcd);
 }
 
 std::string check_options(const SimOptions& o) {
@@ -140,7 +155,13 @@ Simulator::Simulator(Program p, SimOptions opt) : p_(validated(std::move(p))), o
   (void)check;
 }
 
-Simulator::~Simulator() = default;
+Simulator::~Simulator() {
+  Model& m = model();
+  if (!opt_.vcd.empty() && m.vcd) {
+    sc_core::sc_close_vcd_trace_file(m.vcd);
+    m.vcd = nullptr;
+  }
+}
 
 nlohmann::ordered_json Simulator::timeline_json() const {
   return timeline_.is_null() ? nlohmann::ordered_json::object() : timeline_;
@@ -157,6 +178,8 @@ Tensor Simulator::run(const Tensor& batch) {
   Model& m = model();
   if (m.broken)
     throw Error("the SystemC model stopped after an error earlier in this process and cannot run again");
+  if (!opt_.vcd.empty() && m.initialized && !m.vcd)
+    throw Error(opt_.vcd + ": a VCD can only be written by the first SystemC simulation of a process");
   RunContext& ctx = m.ctx;
   const std::int64_t N = batch.dim(0);
   const ValueRegion& ov = p.values.at(static_cast<std::size_t>(p.output));
@@ -199,6 +222,7 @@ Tensor Simulator::run(const Tensor& batch) {
     // The first sc_start initializes the processes (they run to their first wait); an event notified before it
     // would find no process waiting for it.
     if (!m.initialized) {
+      if (!opt_.vcd.empty()) open_vcd(m, opt_.vcd);
       sc_core::sc_start(sc_core::SC_ZERO_TIME);
       m.initialized = true;
     }

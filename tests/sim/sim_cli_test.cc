@@ -3,9 +3,19 @@
 // for a bad config, a corrupt program, a program for another config and bad options.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.h"
+#include "lutsim/firmware/isa.h"
+#include "lutsim/firmware/program.h"
 
 namespace lutsim::testing {
 namespace {
@@ -42,6 +52,76 @@ TEST(SimCli, SimMatchesTheGoldenEngineAndWritesReportAndTimeline) {
                                   " --timeline " + q(t2)).code, 0);
   EXPECT_EQ(read_file(r), read_file(r2));
   EXPECT_EQ(read_file(t), read_file(t2));
+}
+
+// The VCD's 32-bit signals by name: every (time, value) change, values as signed 32-bit integers.
+std::map<std::string, std::vector<std::pair<long, std::int32_t>>> read_vcd(const std::string& text) {
+  std::map<std::string, std::string> name_of;  // VCD id -> signal name
+  std::map<std::string, std::vector<std::pair<long, std::int32_t>>> sig;
+  std::istringstream in(text);
+  std::string line;
+  long t = 0;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string w;
+    ls >> w;
+    if (w == "$var") {
+      std::string kind, width, id, name;
+      ls >> kind >> width >> id >> name;
+      name_of[id] = name;
+    } else if (!w.empty() && w[0] == '#') {
+      t = std::stol(w.substr(1));
+    } else if (!w.empty() && w[0] == 'b') {
+      std::string id;
+      ls >> id;
+      const std::string bits = w.substr(1);
+      // Sign-extend from the top bit of 32 (VCD drops leading zeros only).
+      std::uint32_t v = static_cast<std::uint32_t>(std::stoul(bits, nullptr, 2));
+      sig[name_of.at(id)].emplace_back(t, static_cast<std::int32_t>(v));
+    }
+  }
+  return sig;
+}
+
+TEST(SimCli, VcdShowsEveryInstructionOfEachQueueInProgramOrder) {
+  Files f;
+  const std::string prog = f.dir / "p.lsp", vcd = f.dir / "w.vcd", r = f.dir / "r.json";
+  ASSERT_EQ(run_lutsim(f.dir, "compile " + q(f.net) + " --hw small -o " + q(prog)).code, 0);
+  const CliResult res =
+      run_lutsim(f.dir, "sim " + q(prog) + " -q --input " + q(f.x) + " --vcd " + q(vcd) + " --report " + q(r));
+  ASSERT_EQ(res.code, 0) << res.err;
+  const Program p = load_program(prog);
+  const auto sig = read_vcd(read_file(vcd));
+  const long cycles = nlohmann::json::parse(read_file(r))["total"]["cycles"].get<long>();
+  const char* names[isa::kNumQueues] = {"load_pc", "compute_pc", "store_pc"};
+  for (int qi = 0; qi < isa::kNumQueues; ++qi) {
+    SCOPED_TRACE(names[qi]);
+    std::vector<std::int32_t> want, got;
+    for (std::uint32_t pc = 0; pc < p.code.size(); ++pc)
+      if (static_cast<int>(isa::queue_of(p.code[pc])) == qi) want.push_back(static_cast<std::int32_t>(pc));
+    ASSERT_TRUE(sig.count(names[qi]));
+    for (const auto& [time, v] : sig.at(names[qi])) {
+      EXPECT_LE(time, cycles);
+      if (v >= 0) got.push_back(v);
+    }
+    EXPECT_EQ(got, want);  // each instruction of the queue starts once, in program order
+    EXPECT_EQ(sig.at(names[qi]).back().second, -1);  // and the queue is idle at the end
+  }
+  for (const char* t : {"tokens_l2c", "tokens_c2l", "tokens_c2s", "tokens_s2c"}) {
+    ASSERT_TRUE(sig.count(t)) << t;
+    for (const auto& [time, v] : sig.at(t)) EXPECT_TRUE(v >= 0 && v <= isa::kTokenMax) << t << " at " << time;
+  }
+  // The layer signal walks the layers that have instructions, in order.
+  std::vector<std::int32_t> layers;
+  for (const auto& [time, v] : sig.at("layer"))
+    if (v >= 0 && (layers.empty() || layers.back() != v)) layers.push_back(v);
+  EXPECT_TRUE(std::is_sorted(layers.begin(), layers.end()));
+  EXPECT_EQ(layers.back(), static_cast<std::int32_t>(p.layers.size() - 1));
+
+  const CliResult bad = run_lutsim(f.dir, "sim " + q(prog) + " -q --input " + q(f.x) + " --vcd " +
+                                              q(f.dir / "no/such/dir/w.vcd"));
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("cannot write the VCD"), std::string::npos) << bad.err;
 }
 
 TEST(SimCli, RunEngineSystemc) {

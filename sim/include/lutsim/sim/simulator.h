@@ -103,6 +103,10 @@ struct SimOptions {
   std::int64_t watchdog_cycles = 1'000'000;
   bool timeline = false;     // record the first image's timeline (timeline_json())
   bool keep_values = false;  // keep every value of the last image (values())
+  // Write a VCD waveform of the controller's state (each queue's pc in flight, the token counts, the layer) over
+  // every image this simulator runs to this file (empty: none). SystemC fixes what is traced before its first
+  // run, so only the first simulator of a process may ask for one; ~Simulator closes the file.
+  std::string vcd{};
 };
 
 class Simulator {
