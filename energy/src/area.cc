@@ -213,7 +213,30 @@ AreaEstimate estimate_area(const HwConfig& hw, const EnergyModel& m, const json*
     if (!unit("pe_array", "lutsim_pe_array", 1, 2) && !unit("pe_array", "lutsim_pe", R * C, 0))
       a.notes.push_back("pe_array: no lutsim_pe_array or lutsim_pe in the cell counts");
     unit("weight_path", "lutsim_wcfg", 1, 1);
-    unit("gemm_ctrl", "lutsim_gemm_ctrl", 1, 0);
+    // lutsim_gemm_ctrl instantiates the PE array, so its flattened cells include it: its own logic is its area less
+    // that of lutsim_pe_array synthesised at the same array size.
+    bool g_exact = false;
+    if (const Module* g = counts.find("lutsim_gemm_ctrl", want, &g_exact)) {
+      // The gemm_ctrl entry's own parameters (array size, accumulator width), for the PE array to take away.
+      std::map<std::string, double> at = want;
+      for (const auto& [k, v] : g->params) at[k] = v;
+      at["r"] = at["rows"];
+      at["c"] = at["cols"];
+      at["a"] = at["acc_bits"];
+      bool pa_exact = false;
+      const Module* pa = counts.find("lutsim_pe_array", at, &pa_exact);
+      if (pa && pa_exact) {
+        const double x = counts.area(*g, m, at, 0) - counts.area(*pa, m, at, 0);
+        const std::string size = std::to_string(static_cast<int>(at["rows"])) + "x" +
+                                 std::to_string(static_cast<int>(at["cols"]));
+        a.units.push_back({"gemm_ctrl", x, "cells of lutsim_gemm_ctrl less lutsim_pe_array, both at " + size});
+        a.logic_um2 += x;
+        if (!g_exact) a.notes.push_back("lutsim_gemm_ctrl: synthesised at " + size + ", used unscaled");
+      } else {
+        a.notes.push_back("gemm_ctrl: left out: its cell counts include the PE array and there is no lutsim_pe_array "
+                          "entry of the same size to take away");
+      }
+    }
     unit("vector", "lutsim_vec", 1, 1);
     unit("ppu", "lutsim_ppu", 1, 1);
     unit("dma", "lutsim_dma", 1, 0);

@@ -224,6 +224,36 @@ TEST(Area, CellCountsTimesCellAreasAndSramBits) {
   EXPECT_NEAR(s.total_um2, 256 * pe_est + 16 * 128 * 4.522 + (256 + 128 + 64 + 16) * 1024 * 8 * 0.346 / 0.7, 1e-3);
 }
 
+TEST(Area, GemmControllerIsCountedWithoutThePeArrayItInstantiates) {
+  // lutsim_gemm_ctrl at 2x2 flattens 10 AND2 of which 4 are its 2x2 PE array; the 8x8 array has its own entry.
+  // The controller's own area is 6 AND2 (1.064 um^2 each) at any array size; without a 2x2 array entry to take
+  // away it is left out with a note rather than counting the array twice.
+  const EnergyModel m = load_energy_model("45nm");
+  nlohmann::json counts = {{"modules",
+                            {{{"module", "lutsim_gemm_ctrl"}, {"params", {{"ROWS", 2}, {"COLS", 2}}},
+                              {"cells_by_type", {{"$_AND_", 10}}}},
+                             {{"module", "lutsim_pe_array"}, {"params", {{"ROWS", 2}, {"COLS", 2}}},
+                              {"cells_by_type", {{"$_AND_", 4}}}},
+                             {{"module", "lutsim_pe_array"}, {"params", {{"ROWS", 8}, {"COLS", 8}}},
+                              {"cells_by_type", {{"$_AND_", 64}}}}}}};
+  HwConfig hw = load_hw_config("default");
+  hw.rows = hw.cols = 8;
+  auto unit = [](const AreaEstimate& a, const std::string& name) {
+    for (const auto& u : a.units)
+      if (u.unit == name) return u.um2;
+    return -1.0;
+  };
+  const AreaEstimate a = estimate_area(hw, m, &counts, "c.json");
+  EXPECT_NEAR(unit(a, "pe_array"), 64 * 1.064, 1e-9);
+  EXPECT_NEAR(unit(a, "gemm_ctrl"), 6 * 1.064, 1e-9);
+  counts["modules"].erase(1);
+  const AreaEstimate b = estimate_area(hw, m, &counts, "c.json");
+  EXPECT_EQ(unit(b, "gemm_ctrl"), -1.0);
+  bool noted = false;
+  for (const auto& n : b.notes) noted |= n.find("gemm_ctrl: left out") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
 TEST(Area, UnknownCellTypesAndBadFilesAreErrors) {
   const EnergyModel m = load_energy_model("45nm");
   nlohmann::json counts = {{"modules", {{{"module", "lutsim_ppu"}, {"cells_by_type", {{"$_FOO_", 3}}}}}}};
