@@ -76,8 +76,8 @@ std::int64_t DmaChannel::load(const isa::Load& l, std::uint32_t pc, Counters& k)
     }
   };
   // A run of DRAM bytes [addr, addr + len), cut into bursts that do not cross a Z boundary; `seg` is the length of
-  // an SRAM segment (a plane's data row for a whole-box run, else the run itself), which a burst's bytes are
-  // written one per cycle.
+  // an SRAM segment (a plane's data row for a whole-box run, else the run itself): a burst's bytes are written
+  // one segment per cycle.
   const std::int64_t Z = ctx_.hw.dram_burst_bytes;
   auto data_run = [&](std::uint64_t addr, std::int64_t len, std::int64_t seg) {
     bursts_.clear();
