@@ -144,7 +144,10 @@ void DmaChannel::thread() {
       (write_ ? ctx_.store_busy : ctx_.load_busy) = true;
       std::int64_t sram_bytes = 0, dram_bytes = 0;
       last_done_ = 0;
-      wait(cycles(2));  // setup
+      // Setup: 2 cycles; a STORE reads its first burst's data from the act SRAM in a third (the RTL's timing,
+      // tests/rtl/top/rtl_dma_test.cc), after which reads and bursts overlap.
+      const std::int64_t setup = write_ ? 3 : 2;
+      wait(cycles(setup));
       if (!write_) {
         const auto& l = std::get<isa::Load>(in.body);
         SramCounters& s = l.buf == 0 ? k.act : l.buf == 1 ? k.wgt : k.param;
@@ -178,10 +181,10 @@ void DmaChannel::thread() {
       // The SRAM side moves D bytes per cycle (pad bytes too, without DRAM traffic).
       // A STORE's SRAM side reads D bytes per cycle; a LOAD's pad bytes are timed by load().
       const std::int64_t done =
-          write_ ? std::max(last_done_, start + 2 + port_accesses(sram_bytes, D)) : std::max(last_done_, start + 2);
+          write_ ? std::max(last_done_, start + setup + port_accesses(sram_bytes, D)) : std::max(last_done_, start + setup);
       if (done > now_cycles()) wait(cycles(done - now_cycles()));
       const auto bus = static_cast<std::int64_t>(std::ceil(static_cast<double>(dram_bytes) / ctx_.hw.dram_bytes_per_cycle));
-      const std::int64_t busy = std::min(done - start, 2 + bus + port_accesses(sram_bytes - dram_bytes, D));
+      const std::int64_t busy = std::min(done - start, setup + bus + port_accesses(sram_bytes - dram_bytes, D));
       ctx_.record(unit_, start, start + busy, kBusy, static_cast<std::int32_t>(pc));
       if (start + busy < done) ctx_.record(unit_, start + busy, done, stall_kind(Stall::Dram), static_cast<std::int32_t>(pc));
       (write_ ? ctx_.store_busy : ctx_.load_busy) = false;
