@@ -73,5 +73,25 @@ for hw in default small; do
   done
 done
 
+# The largest SystemC/RTL cycle differences over the verify reports in $out (the figures docs/verify.md records).
+python3 - "$out" <<'PY' || true
+import glob, json, sys
+layer, total = (0.0, "-"), (0.0, "-")
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    try:
+        j = json.load(open(f))
+    except ValueError:
+        continue
+    if not isinstance(j, dict) or "cycles" not in j:
+        continue
+    case = f.rsplit("/", 1)[-1][:-5]
+    if abs(j["cycles"]["diff_percent"]) > abs(total[0]):
+        total = (j["cycles"]["diff_percent"], case)
+    for l in j["layers"]:
+        if abs(l.get("cycle_diff_percent", 0)) > abs(layer[0]):
+            layer = (l["cycle_diff_percent"], case + " " + l["name"])
+print("regress_verify: largest SystemC/RTL difference per layer %+.2f%% (%s), in total %+.2f%% (%s)"
+      % (layer[0], layer[1], total[0], total[1]))
+PY
 echo "regress_verify: $pass passed, $fail failed (reports in $out)"
 [[ $fail == 0 ]] || { printf '  %s\n' "${failed[@]}"; exit 1; }
