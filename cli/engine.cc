@@ -82,11 +82,14 @@ std::optional<Fault> fault_hook(const std::string& engine) {
 }
 
 #ifdef LUTSIM_HAVE_FIRMWARE
-void apply_fault(Program& p, const Fault& f, const std::string& engine) {
-  if (f.byte >= p.dram_init.size())
+Program with_fault_hook(Program p, const std::string& engine) {
+  const std::optional<Fault> f = fault_hook(engine);
+  if (!f) return p;
+  if (f->byte >= p.dram_init.size())
     throw Error("LUTSIM_FAULT: the " + engine + " engine can flip a byte of the parameter image [0, " +
-                std::to_string(p.dram_init.size()) + "), not DRAM byte " + std::to_string(f.byte));
-  p.dram_init[f.byte] ^= static_cast<std::uint8_t>(1u << f.bit);
+                std::to_string(p.dram_init.size()) + "), not DRAM byte " + std::to_string(f->byte));
+  p.dram_init[f->byte] ^= static_cast<std::uint8_t>(1u << f->bit);
+  return p;
 }
 #endif
 

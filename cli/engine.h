@@ -74,9 +74,10 @@ struct Fault {
 };
 // The hook for `engine`, if LUTSIM_FAULT names it; a malformed value is an Error naming the variable.
 std::optional<Fault> fault_hook(const std::string& engine);
-// Applies a fault to the parameter image of `p` (its dram_init bytes), for the engines that build each run's DRAM
-// from it (isa, systemc); a byte outside that image is an Error giving its size.
-void apply_fault(Program& p, const Fault& f, const std::string& engine);
+// `p` with the hook's bit flipped in its parameter image (its dram_init bytes) when LUTSIM_FAULT names `engine`, for
+// the engines that build each run's DRAM from it (isa, systemc); a byte outside that image is an Error giving its
+// size.
+Program with_fault_hook(Program p, const std::string& engine);
 
 // The factories, one per engine_<name>.cc.
 std::unique_ptr<Engine> make_golden_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt);

@@ -21,16 +21,10 @@ nlohmann::ordered_json stats_json(const IsaStats& s) {
             {"acc", {{"read", s.acc_read}, {"write", s.acc_write}}}}}};
 }
 
-// The program with the LUTSIM_FAULT test hook's bit flipped, when it names this engine (engine.h).
-Program faulted(Program p) {
-  if (const auto f = fault_hook("isa")) apply_fault(p, *f, "isa");
-  return p;
-}
-
 class IsaEngine final : public Engine {
  public:
   IsaEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
-      : net_(net), prog_(faulted(compile(net, hw))), interp_(prog_), opt_(opt), layer_stats_(net.layers.size()) {}
+      : net_(net), prog_(with_fault_hook(compile(net, hw), "isa")), interp_(prog_), opt_(opt), layer_stats_(net.layers.size()) {}
 
   Tensor run(const Tensor& batch) override {
     IsaResult r = interp_.run(batch, IsaOptions{.keep_values = opt_.keep_values, .threads = opt_.threads});

@@ -7,16 +7,10 @@
 namespace lutsim::cli {
 namespace {
 
-// The program with the LUTSIM_FAULT test hook's bit flipped, when it names this engine (engine.h).
-Program faulted(Program p) {
-  if (const auto f = fault_hook("systemc")) apply_fault(p, *f, "systemc");
-  return p;
-}
-
 class SystemcEngine final : public Engine {
  public:
   SystemcEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
-      : sim_(faulted(compile(net, hw)), sim::SimOptions{.keep_values = opt.keep_values}) {}
+      : sim_(with_fault_hook(compile(net, hw), "systemc"), sim::SimOptions{.keep_values = opt.keep_values}) {}
 
   Tensor run(const Tensor& batch) override { return sim_.run(batch); }
   std::vector<Tensor> last_values() const override { return sim_.values(); }
