@@ -5,18 +5,17 @@
 #include <vector>
 
 #include "common.h"
+#include "lutsim/engines/summary.h"
 #include "lutsim/model/format.h"
 #include "lutsim/model/network.h"
 
 namespace lutsim::cli {
 namespace {
 
-std::string value_str(const ValueInfo& v) {
-  return std::string(dtype_name(v.dtype)) + " " + std::to_string(v.h) + "x" + std::to_string(v.w) + "x" +
-         std::to_string(v.c);
+// "u8 28x28x1" for a value of network_summary().
+std::string value_str(const nlohmann::ordered_json& v) {
+  return v["dtype"].get<std::string>() + " " + v["h"].dump() + "x" + v["w"].dump() + "x" + v["c"].dump();
 }
-
-bool is_conv(const Layer& l) { return l.op == OpKind::Conv2D || l.op == OpKind::Dense; }
 
 // A table printed with columns as wide as their widest cell; numeric columns align right.
 class Table {
@@ -60,37 +59,30 @@ int cmd_info(const std::vector<std::string>& args) {
                   opts, hidden, pos, args, vm, "network", "the network file NET"))
     return kExitOk;
 
-  const Network net = load_network(vm["network"].as<std::string>());
-  const ValueInfo& in = net.value(net.input);
-  const ValueInfo& out = net.value(net.output);
-  std::cout << "network '" << net.name << "': " << net.layers.size() << " layers, input '" << in.name << "' "
-            << value_str(in) << " (exponent " << in.exponent << "), output '" << out.name << "' " << value_str(out)
-            << " (exponent " << out.exponent << ")\n\n";
+  const nlohmann::ordered_json sum = network_summary(load_network(vm["network"].as<std::string>()));
+  const auto& in = sum["input"];
+  const auto& out = sum["output"];
+  std::cout << "network '" << sum["name"].get<std::string>() << "': " << sum["layers"].size() << " layers, input '"
+            << in["name"].get<std::string>() << "' " << value_str(in) << " (exponent " << in["exponent"]
+            << "), output '" << out["name"].get<std::string>() << "' " << value_str(out) << " (exponent "
+            << out["exponent"] << ")\n\n";
 
   Table t({"#", "layer", "op", "input", "output", "bits", "lut", "shift", "MACs", "weight bytes"},
           {true, false, false, false, false, true, false, false, true, true});
-  std::int64_t macs = 0, bytes = 0, params = 0;
-  for (std::size_t i = 0; i < net.layers.size(); ++i) {
-    const Layer& l = net.layers[i];
+  auto cell = [](const nlohmann::ordered_json& v) {
+    return v.is_null() ? std::string("-") : v.is_string() ? v.get<std::string>() : v.dump();
+  };
+  for (const auto& l : sum["layers"]) {
     std::string ins;
-    for (int id : l.inputs) ins += (ins.empty() ? "" : " + ") + value_str(net.value(id));
-    const std::int64_t m = layer_macs(net, l), b = layer_weight_bytes(l);
-    macs += m;
-    bytes += b;
-    std::string bits = "-", lut = "-", shift = "-";
-    if (is_conv(l)) {
-      const ConvParams& p = l.conv;
-      params += p.weights.numel() + p.bias.numel();
-      bits = std::to_string(p.weight_bits);
-      lut = p.weight_bits == 8 ? "none" : std::string(lut_mode_name(p.lut_mode));
-      shift = net.value(l.output).dtype == DType::S32 ? "none" : p.per_channel_shift() ? "per_channel" : "per_layer";
-    }
-    t.add({std::to_string(i), l.name, std::string(op_name(l.op)), ins, value_str(net.value(l.output)), bits, lut,
-           shift, is_conv(l) ? std::to_string(m) : "-", is_conv(l) ? std::to_string(b) : "-"});
+    for (const auto& v : l["inputs"]) ins += (ins.empty() ? "" : " + ") + value_str(v);
+    t.add({l["index"].dump(), l["name"].get<std::string>(), l["op"].get<std::string>(), ins, value_str(l["output"]),
+           cell(l["bits"]), cell(l["lut"]), cell(l["shift"]), cell(l["macs"]), cell(l["weight_bytes"])});
   }
   t.print(std::cout);
-  std::cout << "\ntotal: " << macs << " MACs per image (" << static_cast<double>(macs) / 1e6 << " M), " << bytes
-            << " weight bytes, " << params << " weights and biases\n";
+  const std::int64_t macs = sum["macs"].get<std::int64_t>();
+  std::cout << "\ntotal: " << macs << " MACs per image (" << static_cast<double>(macs) / 1e6 << " M), "
+            << sum["weight_bytes"].get<std::int64_t>() << " weight bytes, " << sum["parameters"].get<std::int64_t>()
+            << " weights and biases\n";
   return kExitOk;
 }
 

@@ -13,7 +13,6 @@
 
 #include "common.h"
 #include "lutsim/hw/config.h"
-#include "engine.h"
 #include "lutsim/model/executor.h"
 #include "lutsim/model/format.h"
 
@@ -23,35 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// The input batch as [N, h, w, c]: an HWC tensor without a batch dimension is one image. Errors name the file.
-Tensor check_input(const Tensor& x, const Network& net, const std::string& path, bool* batched) {
-  const ValueInfo& v = net.value(net.input);
-  const std::string expect = "[N, " + std::to_string(v.h) + ", " + std::to_string(v.w) + ", " +
-                             std::to_string(v.c) + "] or [" + std::to_string(v.h) + ", " + std::to_string(v.w) +
-                             ", " + std::to_string(v.c) + "]";
-  if (x.dtype() != v.dtype)
-    throw Error(path + ": input dtype " + std::string(dtype_name(x.dtype())) + " does not match the network input '" +
-                v.name + "' (" + std::string(dtype_name(v.dtype)) + ")");
-  const bool hwc = x.rank() == 3;
-  const std::size_t o = hwc ? 0 : 1;
-  if ((x.rank() != 3 && x.rank() != 4) || x.dim(o) != v.h || x.dim(o + 1) != v.w || x.dim(o + 2) != v.c)
-    throw Error(path + ": input shape " + shape_str(x.shape()) + " does not match the network input '" + v.name +
-                "' (expected " + expect + ")");
-  if (!hwc && x.dim(0) < 1) throw Error(path + ": the input batch is empty (shape " + shape_str(x.shape()) + ")");
-  *batched = !hwc;
-  return hwc ? x.reshaped({1, v.h, v.w, v.c}) : x;
-}
-
-// Images [first, first + n) of a batch (a copy; tensors do not share sub-ranges).
-Tensor slice(const Tensor& x, std::int64_t first, std::int64_t n) {
-  Shape s = x.shape();
-  s[0] = n;
-  Tensor t(x.dtype(), s, x.exponent());
-  const std::size_t per = x.nbytes() / static_cast<std::size_t>(x.dim(0));
-  std::memcpy(t.raw(), x.raw() + per * static_cast<std::size_t>(first), per * static_cast<std::size_t>(n));
-  return t;
-}
 
 void write_stats(const std::string& path, const Network& net, const HwConfig& hw, const std::string& engine,
                  std::int64_t batch, const std::vector<LayerStats>& stats, const nlohmann::ordered_json& report,
@@ -137,7 +107,7 @@ int cmd_run(const std::vector<std::string>& args) {
   const HwConfig hw = load_hw_config(vm["hw"].as<std::string>());
   const Network net = load_network(vm["network"].as<std::string>());
   bool batched = true;
-  const Tensor x = check_input(load_npy(in_path), net, in_path, &batched);
+  const Tensor x = input_batch(load_npy(in_path), net.value(net.input), in_path, &batched);
   const std::unique_ptr<Engine> eng = make_engine(engine, net, hw, EngineOptions{.threads = threads, .quiet = quiet});
   const double load_s = seconds_since(t0);
 
@@ -151,7 +121,7 @@ int cmd_run(const std::vector<std::string>& args) {
   bool progressed = false;
   for (std::int64_t first = 0; first < N; first += chunk) {
     const std::int64_t n = std::min(chunk, N - first);
-    const Tensor out = eng->run(chunk >= N ? x : slice(x, first, n));
+    const Tensor out = eng->run(chunk >= N ? x : batch_slice(x, first, n));
     const std::size_t per = y.nbytes() / static_cast<std::size_t>(N);
     std::memcpy(y.raw() + per * static_cast<std::size_t>(first), out.raw(), per * static_cast<std::size_t>(n));
     const double el = seconds_since(t1);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common.h"
+#include "lutsim/engines/engine.h"
 #include "lutsim/firmware/compiler.h"
 #include "lutsim/firmware/program.h"
 #include "lutsim/hw/config.h"
@@ -28,24 +29,6 @@ bool is_program_file(const std::string& path) {
   char magic[8] = {};
   f.read(magic, sizeof magic);
   return f.gcount() == 8 && std::string(magic, 8) == "LUTSIMPG";
-}
-
-// The input batch as [N, h, w, c] (an HWC tensor is one image). Errors name the file.
-Tensor check_input(const Tensor& x, const Program& p, const std::string& path, bool* batched) {
-  const ValueRegion& v = p.values.at(static_cast<std::size_t>(p.input));
-  if (x.dtype() != v.dtype)
-    throw Error(path + ": input dtype " + std::string(dtype_name(x.dtype())) + " does not match the network input '" +
-                v.name + "' (" + std::string(dtype_name(v.dtype)) + ")");
-  const bool hwc = x.rank() == 3;
-  const std::size_t o = hwc ? 0 : 1;
-  if ((x.rank() != 3 && x.rank() != 4) || x.dim(o) != v.h || x.dim(o + 1) != v.w || x.dim(o + 2) != v.c ||
-      (!hwc && x.dim(0) < 1))
-    throw Error(path + ": input shape " + shape_str(x.shape()) + " does not match the network input '" + v.name +
-                "' (expected [N, " + std::to_string(v.h) + ", " + std::to_string(v.w) + ", " + std::to_string(v.c) +
-                "] with N >= 1, or [" + std::to_string(v.h) + ", " + std::to_string(v.w) + ", " +
-                std::to_string(v.c) + "])");
-  *batched = !hwc;
-  return hwc ? x.reshaped({1, v.h, v.w, v.c}) : x;
 }
 
 void write_json(const std::string& path, const nlohmann::ordered_json& j, const char* what) {
@@ -114,7 +97,9 @@ int cmd_sim(const std::vector<std::string>& args) {
   }
   const std::string in_path = vm["input"].as<std::string>();
   bool batched = true;
-  const Tensor x = check_input(load_npy(in_path), prog, in_path, &batched);
+  const ValueRegion& iv = prog.values.at(static_cast<std::size_t>(prog.input));
+  const Tensor x = input_batch(load_npy(in_path), ValueInfo{iv.name, iv.dtype, iv.h, iv.w, iv.c, iv.exponent}, in_path,
+                               &batched);
   const ValueRegion ov = prog.values.at(static_cast<std::size_t>(prog.output));
 
   sim::Simulator s(std::move(prog), sim::SimOptions{.watchdog_cycles = watchdog,

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lutsim/engines/engine.h"
+
 namespace lutsim::cli {
 
 namespace po = boost::program_options;
@@ -88,6 +90,13 @@ inline std::int64_t int_in_range(const po::variables_map& vm, const std::string&
   if (x < lo || x > hi)
     throw UsageError("--" + opt + ": " + v + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return x;
+}
+
+// `name` when it is one of the built engines (engine_names()); else a UsageError for `option` listing them. Commands
+// call it before reading any file, so that a misspelt engine is a usage error.
+inline std::string checked_engine_name(const std::string& name, const std::string& option = "engine") {
+  if (!has_engine(name)) throw UsageError("--" + option + ": '" + name + "' is not one of " + engine_list());
+  return name;
 }
 
 }  // namespace lutsim::cli

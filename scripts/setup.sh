@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libzip-dev
   libsystemc-dev verilator yosys
   python3-numpy python3-torch
+  pybind11-dev python3-pybind11 python3-pytest python3-matplotlib   # the Python package, its tests and examples
   python3-onnx libonnx-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev                                # sweep files
   chromium                                       # renders HTML reports and timelines in tests and screenshots

@@ -69,19 +69,35 @@ std::string shape_str(const Shape& s) {
   return out + "]";
 }
 
-Tensor::Tensor(DType dtype, Shape shape, int exponent)
-    : dtype_(dtype), shape_(std::move(shape)), exponent_(exponent) {
-  numel_ = 1;
-  for (std::int64_t d : shape_) {
-    if (d < 0) throw Error("tensor shape " + shape_str(shape_) + " has a negative dimension");
-    if (d > 0 && numel_ > (std::int64_t{1} << 40) / d)
-      throw Error("tensor shape " + shape_str(shape_) + " is too large");
-    numel_ *= d;
+// The element count of `shape`; an Error on a negative dimension or more than 2^40 elements.
+static std::int64_t checked_numel(const Shape& shape) {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0) throw Error("tensor shape " + shape_str(shape) + " has a negative dimension");
+    if (d > 0 && n > (std::int64_t{1} << 40) / d) throw Error("tensor shape " + shape_str(shape) + " is too large");
+    n *= d;
   }
+  return n;
+}
+
+Tensor::Tensor(DType dtype, Shape shape, int exponent)
+    : dtype_(dtype), shape_(std::move(shape)), numel_(checked_numel(shape_)), exponent_(exponent) {
   const std::size_t n = nbytes() ? nbytes() : 1;
   auto* p = static_cast<std::uint8_t*>(::operator new[](n, std::align_val_t{64}));
   std::memset(p, 0, n);
   buf_ = std::shared_ptr<std::uint8_t>(p, Free{});
+}
+
+Tensor Tensor::view(DType dtype, Shape shape, std::shared_ptr<std::uint8_t> data, int exponent) {
+  if (reinterpret_cast<std::uintptr_t>(data.get()) % 64 != 0)
+    throw Error("tensor view of " + shape_str(shape) + ": the data is not 64-byte aligned");
+  Tensor t;
+  t.dtype_ = dtype;
+  t.numel_ = checked_numel(shape);
+  t.shape_ = std::move(shape);
+  t.exponent_ = exponent;
+  t.buf_ = std::move(data);
+  return t;
 }
 
 std::int64_t Tensor::get(std::int64_t i) const {

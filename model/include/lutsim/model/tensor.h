@@ -42,6 +42,10 @@ class Tensor {
   Tensor() = default;
   // A zero-filled tensor. Throws lutsim::Error on a negative dimension.
   Tensor(DType dtype, Shape shape, int exponent = 0);
+  // A tensor over memory it did not allocate (a NumPy array's, without a copy): `data` holds numel x dtype_size
+  // bytes, 64-byte aligned like every tensor's, and its deleter keeps the owner alive. Throws lutsim::Error on a
+  // bad shape or a misaligned pointer.
+  static Tensor view(DType dtype, Shape shape, std::shared_ptr<std::uint8_t> data, int exponent = 0);
 
   DType dtype() const { return dtype_; }
   const Shape& shape() const { return shape_; }

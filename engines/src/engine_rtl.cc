@@ -13,13 +13,15 @@
 #include <string>
 #include <vector>
 
-#include "engine.h"
+#include "lutsim/engines/engine.h"
 #include "lutsim/firmware/compiler.h"
 #include "lutsim/firmware/program.h"
 #include "lutsim/model/error.h"
 #include "lutsim/rtl/top_sim.h"
 
-namespace lutsim::cli {
+namespace lutsim {
+
+namespace {
 
 class RtlEngine final : public Engine {
  public:
@@ -80,15 +82,13 @@ class RtlEngine final : public Engine {
             {"last_image_complete_by_pc", last_.complete}};
   }
 
-  // For lutsim verify: the program, where and when the last image's run wrote DRAM, and a waveform re-run.
-  const Program& program() const { return prog_; }
-  bool last_write(std::uint64_t addr, std::int64_t* cycle, std::int32_t* pc) const {
-    if (addr >= last_.write_cycle.size() || last_.write_cycle[addr] < 0) return false;
-    *cycle = last_.write_cycle[addr];
-    *pc = last_.write_pc[addr];
-    return true;
+  const Program* program() const override { return &prog_; }
+  bool records_dram_writes() const override { return true; }
+  std::optional<DramWrite> last_write(std::uint64_t addr) const override {
+    if (addr >= last_.write_cycle.size() || last_.write_cycle[addr] < 0) return std::nullopt;
+    return DramWrite{last_.write_cycle[addr], last_.write_pc[addr]};
   }
-  void wave_window(const std::string& path, std::int64_t from, std::int64_t to) {
+  bool wave_window(const std::string& path, std::int64_t from, std::int64_t to) override {
     std::vector<std::uint8_t> dram = image(last_input_);
     rtl::TopRunOptions o;
     o.wave_path = path;
@@ -96,6 +96,7 @@ class RtlEngine final : public Engine {
     o.wave_to = to;
     o.record_writes = false;
     sim_->run(prog_, dram, o);
+    return true;
   }
 
  private:
@@ -126,21 +127,10 @@ class RtlEngine final : public Engine {
   std::int64_t total_cycles_ = 0, dram_read_ = 0, dram_write_ = 0, images_ = 0;
 };
 
+}  // namespace
+
 std::unique_ptr<Engine> make_rtl_engine(const Network& net, const HwConfig& hw, const EngineOptions& opt) {
   return std::make_unique<RtlEngine>(net, hw, opt);
 }
 
-// Hooks of lutsim verify (declared in cmd_verify.cc).
-const Program* rtl_program(const Engine& e) {
-  const auto* r = dynamic_cast<const RtlEngine*>(&e);
-  return r ? &r->program() : nullptr;
-}
-bool rtl_last_write(const Engine& e, std::uint64_t addr, std::int64_t* cycle, std::int32_t* pc) {
-  const auto* r = dynamic_cast<const RtlEngine*>(&e);
-  return r && r->last_write(addr, cycle, pc);
-}
-void rtl_wave_window(Engine& e, const std::string& path, std::int64_t from, std::int64_t to) {
-  if (auto* r = dynamic_cast<RtlEngine*>(&e)) r->wave_window(path, from, to);
-}
-
-}  // namespace lutsim::cli
+}  // namespace lutsim

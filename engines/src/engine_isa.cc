@@ -1,9 +1,9 @@
 // The ISA interpreter as an engine: the network compiled for the hardware config, run image by image.
-#include "engine.h"
+#include "lutsim/engines/engine.h"
 #include "lutsim/firmware/compiler.h"
 #include "lutsim/firmware/interpreter.h"
 
-namespace lutsim::cli {
+namespace lutsim {
 namespace {
 
 nlohmann::ordered_json stats_json(const IsaStats& s) {
@@ -35,6 +35,7 @@ class IsaEngine final : public Engine {
   }
 
   std::vector<Tensor> last_values() const override { return values_; }
+  const Program* program() const override { return &prog_; }
 
   nlohmann::ordered_json report() const override {
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
@@ -62,4 +63,4 @@ std::unique_ptr<Engine> make_isa_engine(const Network& net, const HwConfig& hw, 
   return std::make_unique<IsaEngine>(net, hw, opt);
 }
 
-}  // namespace lutsim::cli
+}  // namespace lutsim

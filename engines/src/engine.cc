@@ -1,17 +1,17 @@
 // The engine registry: which engines this binary has, by name.
-#include "engine.h"
+#include "lutsim/engines/engine.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
-#include "common.h"
 #include "lutsim/model/error.h"
 #ifdef LUTSIM_HAVE_FIRMWARE
 #include "lutsim/firmware/program.h"
 #endif
 
-namespace lutsim::cli {
+namespace lutsim {
 namespace {
 
 struct Entry {
@@ -47,17 +47,45 @@ std::string engine_list() {
   return s;
 }
 
-std::string checked_engine_name(const std::string& name, const std::string& option) {
+bool has_engine(const std::string& name) {
   for (const Entry& e : kEngines)
-    if (name == e.name) return name;
-  throw UsageError("--" + option + ": '" + name + "' is not one of " + engine_list());
+    if (name == e.name) return true;
+  return false;
 }
 
 std::unique_ptr<Engine> make_engine(const std::string& name, const Network& net, const HwConfig& hw,
                                     const EngineOptions& opt) {
   for (const Entry& e : kEngines)
     if (name == e.name) return e.make(net, hw, opt);
-  throw UsageError("--engine: '" + name + "' is not one of " + engine_list());
+  throw Error("engine '" + name + "' is not one of " + engine_list());
+}
+
+Tensor input_batch(const Tensor& x, const ValueInfo& in, const std::string& what, bool* batched) {
+  const std::string dims = std::to_string(in.h) + ", " + std::to_string(in.w) + ", " + std::to_string(in.c);
+  if (x.dtype() != in.dtype)
+    throw Error(what + ": input dtype " + std::string(dtype_name(x.dtype())) + " does not match the network input '" +
+                in.name + "' (" + std::string(dtype_name(in.dtype)) + ")");
+  const bool hwc = x.rank() == 3;
+  const std::size_t o = hwc ? 0 : 1;
+  if ((x.rank() != 3 && x.rank() != 4) || x.dim(o) != in.h || x.dim(o + 1) != in.w || x.dim(o + 2) != in.c)
+    throw Error(what + ": input shape " + shape_str(x.shape()) + " does not match the network input '" + in.name +
+                "' (expected [N, " + dims + "] or [" + dims + "])");
+  if (!hwc && x.dim(0) < 1) throw Error(what + ": the input batch is empty (shape " + shape_str(x.shape()) + ")");
+  if (batched) *batched = !hwc;
+  return hwc ? x.reshaped({1, in.h, in.w, in.c}) : x;
+}
+
+Tensor batch_slice(const Tensor& x, std::int64_t first, std::int64_t n) {
+  if (x.rank() < 1 || first < 0 || n < 0 || first + n > x.dim(0))
+    throw Error("images [" + std::to_string(first) + ", " + std::to_string(first + n) + ") are outside the batch " +
+                shape_str(x.shape()));
+  Shape s = x.shape();
+  s[0] = n;
+  Tensor t(x.dtype(), s, x.exponent());
+  const std::size_t per = x.dim(0) ? x.nbytes() / static_cast<std::size_t>(x.dim(0)) : 0;
+  if (per > 0 && n > 0)
+    std::memcpy(t.raw(), x.raw() + per * static_cast<std::size_t>(first), per * static_cast<std::size_t>(n));
+  return t;
 }
 
 std::optional<Fault> fault_hook(const std::string& engine) {
@@ -93,4 +121,4 @@ Program with_fault_hook(Program p, const std::string& engine) {
 }
 #endif
 
-}  // namespace lutsim::cli
+}  // namespace lutsim

@@ -1,8 +1,8 @@
 // The golden model as an engine: fast kernels (golden) or reference kernels (reference).
-#include "engine.h"
+#include "lutsim/engines/engine.h"
 #include "lutsim/model/executor.h"
 
-namespace lutsim::cli {
+namespace lutsim {
 namespace {
 
 class GoldenEngine final : public Engine {
@@ -36,4 +36,4 @@ std::unique_ptr<Engine> make_reference_engine(const Network& net, const HwConfig
   return std::make_unique<GoldenEngine>(net, hw, Backend::Reference, opt);
 }
 
-}  // namespace lutsim::cli
+}  // namespace lutsim

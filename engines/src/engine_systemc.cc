@@ -1,10 +1,10 @@
 // The SystemC model as an engine: the network compiled for the hardware config, run image after image on one
 // elaborated model (lutsim eval runs thousands of images in one process).
-#include "engine.h"
+#include "lutsim/engines/engine.h"
 #include "lutsim/firmware/compiler.h"
 #include "lutsim/sim/simulator.h"
 
-namespace lutsim::cli {
+namespace lutsim {
 namespace {
 
 class SystemcEngine final : public Engine {
@@ -35,4 +35,4 @@ std::unique_ptr<Engine> make_systemc_engine(const Network& net, const HwConfig& 
   return std::make_unique<SystemcEngine>(net, hw, opt);
 }
 
-}  // namespace lutsim::cli
+}  // namespace lutsim
