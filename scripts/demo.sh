@@ -6,7 +6,9 @@
 #   3. compile it into a program for the default 16x16 accelerator and list the program;
 #   4. run it on every engine built (golden, ISA interpreter, SystemC, RTL) and cross-check them layer by layer;
 #   5. simulate it on the SystemC model: cycles, utilization, traffic and energy, a timeline and an HTML report;
-#   6. generate a 4-bit ResNet-18 (224x224x3) and run one image through the golden model.
+#   6. generate a 4-bit ResNet-18 (224x224x3) and run one image through the golden model;
+#   7. the same engines from Python (import lutsim, PYTHONPATH=build/python): LeNet-5 quantized, evaluated and
+#      verified on every engine, and a PE-array sweep of ResNet-18 plotted to a PNG.
 # Steps 4-5 use the engines and commands that this build has (lutsim --help lists them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,4 +66,8 @@ echo "== 6. lutsim gen --arch resnet18 (4-bit per-channel LUT), then run one 224
 "$lutsim" gen --arch resnet18 --weight-bits 4 --lut per-channel --seed 1 -o "$out/resnet18.npz"
 /usr/bin/python3 -c "import numpy as np; np.save('$out/x224.npy', np.random.default_rng(0).integers(0, 256, (1, 224, 224, 3), dtype=np.uint8))"
 "$lutsim" run "$out/resnet18.npz" --input "$out/x224.npy" --output "$out/resnet18_out.npy" --stats "$out/resnet18_stats.json"
+echo "== 7. import lutsim: examples/python (PYTHONPATH=build/python, Debian's /usr/bin/python3)"
+export PYTHONPATH="$root/build/python${PYTHONPATH:+:$PYTHONPATH}"
+/usr/bin/python3 "$root/examples/python/quantize_lenet5.py" --test-images 500 --systemc-images 100
+/usr/bin/python3 "$root/examples/python/sweep_resnet18.py" -o "$out/sweep_resnet18.png"
 echo "demo outputs in $out"

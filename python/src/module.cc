@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -184,18 +186,29 @@ RunOut run_engine(const Network& net, const HwConfig& hw, const std::string& eng
   const std::unique_ptr<Engine> eng =
       make_engine(engine, net, hw, EngineOptions{.threads = threads, .quiet = true, .keep_values = keep_values});
   RunOut r;
-  if (keep_values || runs_isolated(engine)) {
+  // A batch of up to kOneCall MACs runs in one engine call (at the golden model's speed, tens of milliseconds);
+  // a longer one runs in chunks so that Ctrl-C is seen between them: `threads` images first, then as many as
+  // take about 50 ms by the time per image so far.
+  constexpr double kOneCall = 5e8;
+  std::int64_t macs = 0;
+  for (const Layer& l : net.layers) macs += layer_macs(net, l);
+  if (keep_values || runs_isolated(engine) || static_cast<double>(macs) * static_cast<double>(x.dim(0)) <= kOneCall) {
     r.y = eng->run(x);
   } else {
-    // In chunks of `threads` images, as lutsim run does, so that Ctrl-C is seen between them.
-    const std::int64_t N = x.dim(0), chunk = threads;
+    using Clock = std::chrono::steady_clock;
+    const std::int64_t N = x.dim(0);
     const ValueInfo& ov = net.value(net.output);
     r.y = Tensor(ov.dtype, {N, ov.h, ov.w, ov.c}, ov.exponent);
     const std::size_t per = r.y.nbytes() / static_cast<std::size_t>(N);
-    for (std::int64_t first = 0; first < N; first += chunk) {
+    std::int64_t chunk = threads;
+    for (std::int64_t first = 0; first < N;) {
       const std::int64_t n = std::min(chunk, N - first);
-      const Tensor out = eng->run(chunk >= N ? x : batch_slice(x, first, n));
+      const Clock::time_point t0 = Clock::now();
+      const Tensor out = eng->run(n == N ? x : batch_slice(x, first, n));
       std::memcpy(r.y.raw() + per * static_cast<std::size_t>(first), out.raw(), per * static_cast<std::size_t>(n));
+      first += n;
+      const double per_image = std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(n);
+      chunk = std::clamp<std::int64_t>(static_cast<std::int64_t>(0.05 / std::max(per_image, 1e-9)), threads, N);
       py::gil_scoped_acquire gil;
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
     }

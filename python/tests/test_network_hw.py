@@ -115,3 +115,27 @@ def test_hw_replace_out_of_range_or_unknown_field_names_it():
         lutsim.HwConfig.load("no-such-preset")
     with pytest.raises(AttributeError, match="no field 'colums'"):
         hw.colums
+
+
+def test_generate_equals_lutsim_gen(cli, tmp_path):
+    net = lutsim.generate("mobilenetv2", input_size=32, weight_bits=2, lut="per-channel", shift="per-channel",
+                          seed=5, width=0.5, classes=10)
+    cli("gen", "--arch", "mobilenetv2", "--input-size", 32, "--weight-bits", 2, "--lut", "per-channel", "--shift",
+        "per-channel", "--seed", 5, "--width", 0.5, "--classes", 10, "-o", tmp_path / "g.npz",
+        "--sample-input", tmp_path / "x.npy", "--batch", 3)
+    assert net.to_bytes() == (tmp_path / "g.npz").read_bytes()
+    x = lutsim.random_input(net, 3, seed=5)
+    np.testing.assert_array_equal(x, np.load(tmp_path / "x.npy"))
+    assert x.shape == (3, 32, 32, 3) and net.info()["layers"][0]["lut"] == "per_channel"
+    with pytest.raises(ValueError, match="arch: unknown architecture 'vgg'"):
+        lutsim.generate("vgg")
+    with pytest.raises(ValueError, match="lut: 'per-tensor'"):
+        lutsim.generate("lenet5", lut="per-tensor")
+    with pytest.raises(ValueError, match="weight"):
+        lutsim.generate("lenet5", weight_bits=6)
+
+
+def test_every_public_function_has_a_docstring():
+    for name in lutsim.__all__:
+        obj = getattr(lutsim, name)
+        assert obj.__doc__ and len(obj.__doc__.strip()) > 20, name
