@@ -10,6 +10,7 @@
 #include "common.h"
 #include "lutsim/energy/area.h"
 #include "lutsim/energy/energy.h"
+#include "lutsim/model/format.h"
 #include "lutsim/hw/config.h"
 #include "lutsim/model/error.h"
 
@@ -59,11 +60,7 @@ int cmd_area(const std::vector<std::string>& args) {
     if (json_stdout) {
       std::cout << j.dump(2) << "\n";
     } else {
-      const std::string out = vm["json"].as<std::string>();
-      std::ofstream o(out, std::ios::binary);
-      o << j.dump(2) << "\n";
-      o.close();
-      if (!o) throw Error(out + ": cannot write the area estimate");
+      write_file(vm["json"].as<std::string>(), j.dump(2) + "\n");
     }
   }
   return kExitOk;

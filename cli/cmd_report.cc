@@ -12,6 +12,7 @@
 #include "common.h"
 #include "lutsim/energy/energy.h"
 #include "lutsim/energy/html_report.h"
+#include "lutsim/model/format.h"
 #include "lutsim/model/error.h"
 
 namespace lutsim::cli {
@@ -54,18 +55,10 @@ int cmd_report(const std::vector<std::string>& args) {
   }
   const nlohmann::ordered_json data = energy::report_chart_data(rep, path);
   if (vm.count("output")) {
-    const std::string out = vm["output"].as<std::string>();
-    std::ofstream o(out, std::ios::binary);
-    o << energy::html_page(data);
-    o.close();
-    if (!o) throw Error(out + ": cannot write the HTML page");
+    write_file(vm["output"].as<std::string>(), energy::html_page(data));
   }
   if (vm.count("json")) {
-    const std::string out = vm["json"].as<std::string>();
-    std::ofstream o(out, std::ios::binary);
-    o << rep.dump(2) << "\n";
-    o.close();
-    if (!o) throw Error(out + ": cannot write the report");
+    write_file(vm["json"].as<std::string>(), rep.dump(2) + "\n");
   }
   const auto& t = rep["energy"]["total"];
   std::cout << std::setprecision(4) << data["network"].get<std::string>() << ": " << data["cycles"].get<double>()

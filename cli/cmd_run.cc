@@ -62,10 +62,7 @@ void write_stats(const std::string& path, const Network& net, const HwConfig& hw
                    {"load_seconds", load_s},
                    {"run_seconds", run_s},
                    {"gmacs_per_second", run_s > 0 ? static_cast<double>(total.macs) / run_s / 1e9 : 0.0}};
-  std::ofstream f(path, std::ios::binary);
-  f << j.dump(2) << "\n";
-  f.close();
-  if (!f) throw Error(path + ": cannot write the statistics file");
+  write_file(path, j.dump(2) + "\n");
 }
 
 }  // namespace

@@ -31,12 +31,7 @@ bool is_program_file(const std::string& path) {
   return f.gcount() == 8 && std::string(magic, 8) == "LUTSIMPG";
 }
 
-void write_json(const std::string& path, const nlohmann::ordered_json& j, const char* what) {
-  std::ofstream f(path, std::ios::binary);
-  f << j.dump(1) << "\n";
-  f.close();
-  if (!f) throw Error(path + ": cannot write the " + std::string(what));
-}
+void write_json(const std::string& path, const nlohmann::ordered_json& j) { write_file(path, j.dump(1) + "\n"); }
 
 }  // namespace
 
@@ -123,8 +118,8 @@ int cmd_sim(const std::vector<std::string>& args) {
 #ifdef LUTSIM_HAVE_ENERGY
   if (energy_model) rep["energy"] = energy::energy_section(rep, *energy_model, "lutsim sim");
 #endif
-  if (vm.count("report")) write_json(vm["report"].as<std::string>(), rep, "simulation report");
-  if (vm.count("timeline")) write_json(vm["timeline"].as<std::string>(), s.timeline_json(), "timeline");
+  if (vm.count("report")) write_json(vm["report"].as<std::string>(), rep);
+  if (vm.count("timeline")) write_json(vm["timeline"].as<std::string>(), s.timeline_json());
   if (!vm.count("quiet")) {
     std::cout << s.report().table();
     const double cps = secs > 0 ? static_cast<double>(s.report().cycles) / secs : 0.0;

@@ -52,16 +52,7 @@ std::string read_text(const std::string& path) {
 }
 
 // Writes through a temporary file and a rename, so a reader (or a resumed run) never sees half a file.
-void write_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream o(tmp, std::ios::binary);
-    o << text;
-    o.close();
-    if (!o) throw Error(tmp + ": cannot write");
-  }
-  fs::rename(tmp, path);
-}
+void write_atomic(const std::string& path, const std::string& text) { write_file(path, text); }
 
 // Starts argv with stdout and stderr appended to `log`; returns the pid.
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {

@@ -98,11 +98,7 @@ int cmd_verify(const std::vector<std::string>& args) {
                 std::to_string(x.dim(0)) + " images");
   const ordered_json j = verify(net, hw, batch_slice(x, image, 1), o);
   if (vm.count("report")) {
-    const std::string path = vm["report"].as<std::string>();
-    std::ofstream f(path, std::ios::binary);
-    f << j.dump(2) << "\n";
-    f.close();
-    if (!f) throw Error(path + ": cannot write the verify report");
+    write_file(vm["report"].as<std::string>(), j.dump(2) + "\n");
   }
   std::cout << verify_text(j, quiet);
   return j["pass"].get<bool>() ? kExitOk : kExitError;

@@ -1,5 +1,6 @@
 // lutsim: the command line. Dispatches to one subcommand per file (cmd_*.cc) and turns every failure into a
 // one-line message and an exit status: 1 for bad input (lutsim::Error), 2 for bad usage.
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -8,6 +9,7 @@
 
 #include "common.h"
 #include "lutsim/model/error.h"
+#include "lutsim/model/format.h"
 
 namespace {
 
@@ -101,9 +103,20 @@ int dispatch(int argc, char** argv, std::string& cmd) {
   return usage_error("", "unknown command '" + first + "' (expected one of " + command_list() + ")");
 }
 
+// SIGINT and SIGTERM remove the temporary files of the writes in progress before the process dies of the signal,
+// so that an interrupted command leaves no partial output (every output is written to a temporary file and renamed
+// into place: lutsim::write_file).
+void on_terminating_signal(int sig) {
+  lutsim::remove_partial_outputs();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGINT, on_terminating_signal);
+  std::signal(SIGTERM, on_terminating_signal);
   std::string cmd;
   try {
     return dispatch(argc, argv, cmd);

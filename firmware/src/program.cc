@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "lutsim/model/error.h"
+#include "lutsim/model/format.h"
 
 namespace lutsim {
 namespace {
@@ -286,10 +287,7 @@ Program parse_program(std::span<const std::uint8_t> bytes, const std::string& wh
 
 void save_program(const Program& p, const std::string& path) {
   const std::vector<std::uint8_t> b = serialize_program(p);
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw Error(path + ": cannot open for writing");
-  f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-  if (!f) throw Error(path + ": write failed");
+  write_file(path, b);
 }
 
 Program load_program(const std::string& path, const HwConfig* expected) {

@@ -438,17 +438,8 @@ def _stalls(units: Mapping[str, Any]) -> Dict[str, int]:
 
 
 def _write_text(path: PathLike, text: str) -> None:
-    # Atomic, as every lutsim output: a temporary file in the same folder, then a rename.
-    path = os.fspath(path)
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise Error(f"{path}: cannot write ({e.strerror})") from None
+    # As every lutsim output: a temporary file beside it, then a rename (lutsim::write_file).
+    _lutsim.write_file(os.fspath(path), text.encode("utf-8"))
 
 
 def simulate(net_or_program: Union[Network, Program], x: np.ndarray, hw: Union[None, str, HwConfig] = None,

@@ -549,4 +549,9 @@ PYBIND11_MODULE(_lutsim, m) {
     return v;
   });
   m.def("area", &area);
+  m.def("write_file", [](const std::string& path, const py::bytes& data) {
+    const std::string bytes = data;
+    py::gil_scoped_release nogil;
+    write_file(path, std::string_view(bytes));
+  });
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lutsim/model/network.h"
@@ -26,6 +27,16 @@ void save_network(const Network& net, const std::string& path);
 Tensor load_npy(const std::string& path);
 // Writes atomically, like save_network.
 void save_npy(const Tensor& t, const std::string& path);
+
+// Writes a file atomically: a temporary file beside `path` (beside the file a symbolic link points to), then a
+// rename over it, so that a reader never sees half a file and a failed write leaves the old one in place. A device
+// or a pipe (/dev/null, /dev/full, /dev/stdout) is written in place. Every failure (a full disk, a read-only
+// folder, a directory at `path`) is an Error "PATH: cannot write: REASON" and leaves no temporary file.
+void write_file(const std::string& path, std::span<const std::uint8_t> bytes);
+void write_file(const std::string& path, std::string_view text);
+// Removes the temporary files of the writes in progress; async-signal-safe, for SIGINT/SIGTERM handlers, so that
+// an interrupted command leaves no partial output behind.
+void remove_partial_outputs() noexcept;
 
 // In-memory .npy; `what` names the source in error messages.
 Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& what);
