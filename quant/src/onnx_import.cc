@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -637,6 +638,9 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
     if ((os.domain().empty() || os.domain() == "ai.onnx") && (os.version() < 7 || os.version() > 18))
       throw Error(what_ + ": opset " + std::to_string(os.version()) + " is not supported (7 to 18)");
   const onnx::GraphProto& gr = m.graph();
+  // Checked first: a second output changes what the node rules below see (an inner value read from outside).
+  if (gr.output_size() != 1)
+    throw Error(what_ + ": the graph must have exactly one output, it has " + std::to_string(gr.output_size()));
   g_.name = gr.name();
   for (const onnx::TensorProto& t : gr.initializer()) {
     Sym s;
@@ -722,7 +726,6 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
               "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Pad, Identity, Dropout, Constant, Cast of a constant)");
     }
   }
-  if (gr.output_size() != 1) throw Error(what_ + ": the graph must have exactly one output, it has " + std::to_string(gr.output_size()));
   const auto it = syms_.find(gr.output(0).name());
   if (it == syms_.end() || it->second.is_const) throw Error(what_ + ": graph output '" + gr.output(0).name() + "' is not computed from the input");
   if (it->second.padded()) throw Error(what_ + ": graph output '" + gr.output(0).name() + "' comes from a Pad");
@@ -768,6 +771,8 @@ FloatGraph import_onnx_bytes(const std::string& bytes, const std::string& what) 
 }
 
 FloatGraph import_onnx(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not an ONNX model file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(path + ": cannot open the file");
   std::ostringstream ss;

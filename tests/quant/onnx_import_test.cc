@@ -190,6 +190,22 @@ TEST(OnnxImport, GraphLevelErrors) {
     Model m;
     expect_error(m.bytes("nothing"), {"graph output 'nothing' is not computed"});
   }
+  {
+    // A second output on the inner conv: the output count is what is wrong, not the conv's missing clamp.
+    Model m;
+    m.node("Relu", "relu", {"c"}, "y");
+    m.g->add_output()->set_name("c");
+    expect_error(m.bytes("y"), {"the graph must have exactly one output, it has 2"});
+  }
+}
+
+TEST(OnnxImport, ADirectoryIsNotAModel) {
+  try {
+    import_onnx(std::string(LUTSIM_SOURCE_DIR) + "/models");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/models: is a directory, not an ONNX model file"), std::string::npos) << e.what();
+  }
 }
 
 TEST(OnnxImport, UnsupportedOperatorNamesNodeAndOperator) {
