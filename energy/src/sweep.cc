@@ -150,6 +150,9 @@ std::string apply_overrides(const std::string& base_json, const std::vector<std:
   return parse_hw_config(cfg.dump(), where).to_json();
 }
 
+// The most points a sweep may have.
+constexpr std::size_t kMaxPoints = 1'000'000;
+
 Sweep load_sweep(const std::string& path) {
   Sweep s;
   s.file = path;
@@ -204,6 +207,9 @@ Sweep load_sweep(const std::string& path) {
       if (!kv.second.IsSequence() || kv.second.size() == 0)
         fail(path, "grid." + key + line_of(kv.second), "expected a non-empty list of values");
       s.params.push_back(key);
+      // The product is bounded before it is built: a grid of 10^9 points is an error, not hours of expansion.
+      if (configs.size() * kv.second.size() * std::max<std::size_t>(1, s.networks.size()) > kMaxPoints)
+        fail(path, "grid", "more than a million points");
       std::vector<std::vector<std::pair<std::string, json>>> next;
       for (const auto& c : configs)
         for (const YAML::Node& v : kv.second) {
@@ -229,7 +235,7 @@ Sweep load_sweep(const std::string& path) {
   } else {
     configs.emplace_back();
   }
-  if (configs.size() * s.networks.size() > 1000000) fail(path, "grid", "more than a million points");
+  if (configs.size() * s.networks.size() > kMaxPoints) fail(path, "grid", "more than a million points");
 
   const std::string base = load_hw_config(s.base_hw).to_json();
   for (std::size_t c = 0; c < configs.size(); ++c) {

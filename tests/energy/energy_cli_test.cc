@@ -186,6 +186,13 @@ TEST(SweepCli, BadSweepFilesAreClearErrors) {
       {net + "engine: fpga\n", "s.yaml: engine: 'fpga' is not one of auto, sim, isa"},
       {net + "energy: 9nm\n", "s.yaml: energy model '9nm': neither a preset (45nm, 7nm) nor a readable file"},
       {net + "cell_counts: none.json\n", "none.json: cannot read the cell counts"},
+      // 10^9 points: refused before the product is built.
+      {net + "grid:\n" + [] {
+         std::string g;
+         for (int i = 0; i < 9; ++i) g += "  p" + std::to_string(i) + ": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n";
+         return g;
+       }(),
+       "s.yaml: grid: more than a million points"},
   };
   for (const auto& [text, msg] : cases) {
     write(dir / "s.yaml", text);
