@@ -114,6 +114,7 @@ def test_verify_equals_lutsim_verify(lenet_trace, cli, tmp_path):
     assert res.to_dict() == json.loads(rep.read_text())
     assert res.passed == (r.returncode == 0) == bool(res)
     assert res.bit_exact and res.first_mismatch is None
+    assert res.to_dict()["hazards"] == [] and res.to_dict()["hazards_checked"]
     assert res.text() == r.stdout
     assert [l.name for l in res.layers] == [l.name for l in lutsim.Network.load(path).layers]
 
