@@ -53,16 +53,20 @@ inline std::string q(const std::string& s) {
   return r + "'";
 }
 
-// Runs `lutsim ARGS` (ARGS already shell-quoted where needed) with its output captured in `dir`.
-inline CliResult run_lutsim(const ScratchDir& dir, const std::string& args) {
+// Runs the shell command `cmd` with its output captured in `dir`.
+inline CliResult run_shell(const ScratchDir& dir, const std::string& cmd) {
   const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string cmd = q(LUTSIM_BIN) + " " + args + " >" + q(out) + " 2>" + q(err);
-  const int st = std::system(cmd.c_str());
+  const int st = std::system((cmd + " >" + q(out) + " 2>" + q(err)).c_str());
   CliResult r;
   r.code = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
+}
+
+// Runs `lutsim ARGS` (ARGS already shell-quoted where needed) with its output captured in `dir`.
+inline CliResult run_lutsim(const ScratchDir& dir, const std::string& args) {
+  return run_shell(dir, q(LUTSIM_BIN) + " " + args);
 }
 
 }  // namespace lutsim::testing

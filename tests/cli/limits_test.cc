@@ -20,15 +20,7 @@ namespace {
 
 // `lutsim ARGS` under `ulimit -v KB`.
 CliResult run_limited(const ScratchDir& d, long kb, const std::string& args) {
-  const std::string out = d / "stdout.txt", err = d / "stderr.txt";
-  const std::string cmd = "bash -c " + q("ulimit -v " + std::to_string(kb) + " && exec " + q(LUTSIM_BIN) + " " + args) +
-                          " >" + q(out) + " 2>" + q(err);
-  const int st = std::system(cmd.c_str());
-  CliResult r;
-  r.code = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
+  return run_shell(d, "bash -c " + q("ulimit -v " + std::to_string(kb) + " && exec " + q(LUTSIM_BIN) + " " + args));
 }
 
 class Limits : public ::testing::Test {
