@@ -18,6 +18,17 @@ if(LUTSIM_SANITIZE)
   target_link_options(lutsim_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+if(LUTSIM_FUZZ)
+  # Coverage for libFuzzer in every library; the fuzz targets link the fuzzer itself (fuzz/CMakeLists.txt).
+  # The AVX-512 kernels select their ISA with GCC's `#pragma GCC target`, which clang ignores: the fuzz build is
+  # for machines with AVX-512 VNNI (this project's), so it enables them for every file.
+  target_compile_options(lutsim_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                  -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+                                                  -mavx512f -mavx512bw -mavx512vl -mavx512vnni -Wno-unknown-pragmas
+                                                  -Wno-unknown-warning-option)
+  target_link_options(lutsim_options INTERFACE -fsanitize=address,undefined)
+endif()
+
 # lutsim_library(NAME SOURCES ... DEPS ...): a static library with a lutsim:: alias and
 # its public headers under <dir>/include.
 function(lutsim_library name)

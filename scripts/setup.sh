@@ -13,6 +13,7 @@ packages=(
   libyaml-cpp-dev                                # sweep files
   chromium                                       # renders HTML reports and timelines in tests and screenshots
   slurmctld slurmd slurm-client munge            # the single-node Slurm of the sweep test
+  clang libclang-rt-14-dev libomp-dev             # the libFuzzer targets (scripts/fuzz.sh)
 )
 # This machine kind ships Node.js and npm; Debian's npm (which conflicts with that Node) only where none is present.
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -16,3 +16,8 @@ echo "== ASan+UBSan build"
   -DLUTSIM_RTL=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+
+# Every fuzz target for a short time from the committed seeds (scripts/fuzz.sh; the long runs are in
+# docs/reliability.md). A finding fails the tests.
+echo "== Fuzz (short)"
+"$root/scripts/fuzz.sh" all "${LUTSIM_FUZZ_SECONDS:-15}"

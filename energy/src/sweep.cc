@@ -6,8 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "lutsim/hw/config.h"
 #include "lutsim/model/error.h"
@@ -153,15 +155,48 @@ std::string apply_overrides(const std::string& base_json, const std::vector<std:
 // The most points a sweep may have.
 constexpr std::size_t kMaxPoints = 1'000'000;
 
+// The offset of the first byte of `s` that is not part of a well-formed UTF-8 sequence (RFC 3629: no overlong
+// forms, no surrogates, at most U+10FFFF), or npos. YAML files are UTF-8, and their strings end up in JSON.
+std::size_t invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0, min = 0;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07, min = 0x10000;
+    else return i;
+    if (s.size() - i <= n) return i;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
 Sweep load_sweep(const std::string& path) {
   Sweep s;
   s.file = path;
   s.dir = fs::path(path).parent_path().string();
+  std::string text;
+  {
+    std::ifstream f(path, std::ios::binary);
+    if (!f || fs::is_directory(path)) throw Error(path + ": cannot read the sweep file");
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    text = ss.str();
+  }
+  if (const std::size_t bad = invalid_utf8(text); bad != std::string_view::npos)
+    throw Error(path + ": not valid UTF-8 (byte " + std::to_string(bad) + ")");
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw Error(path + ": cannot read the sweep file");
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw Error(path + ": not valid YAML: " + e.what());
   }

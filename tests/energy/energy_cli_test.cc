@@ -186,6 +186,8 @@ TEST(SweepCli, BadSweepFilesAreClearErrors) {
       {net + "engine: fpga\n", "s.yaml: engine: 'fpga' is not one of auto, sim, isa"},
       {net + "energy: 9nm\n", "s.yaml: energy model '9nm': neither a preset (45nm, 7nm) nor a readable file"},
       {net + "cell_counts: none.json\n", "none.json: cannot read the cell counts"},
+      // Found by fuzz_sweep: a byte that is not UTF-8 in a name reached the JSON writer, whose exception escaped.
+      {"name: a\xe4\n" + net, "s.yaml: not valid UTF-8 (byte 7)"},
       // 10^9 points: refused before the product is built.
       {net + "grid:\n" + [] {
          std::string g;
