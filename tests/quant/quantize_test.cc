@@ -1,11 +1,14 @@
-// Quantization: calibration data of the wrong shape or dtype, the weight quantizer's grids, and every quantized
-// network's integer outputs against an independent NumPy re-computation (tests/python/quant_numpy_check.py).
+// Quantization: calibration data of the wrong shape or dtype, activation sampling over every channel, the weight
+// quantizer's grids, and every quantized network's integer outputs against an independent NumPy re-computation
+// (tests/python/quant_numpy_check.py).
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -168,6 +171,70 @@ TEST(Quantize, EightBitTracksTheFloatModelWithEveryCalibration) {
     }
     EXPECT_GE(agree, 15) << "calibration method " << static_cast<int>(cm);
   }
+}
+
+// A float graph of one 1x1 conv with ReLU from one input channel to w.size() output channels of weights w.
+FloatGraph one_conv(int h, int w_, const std::vector<float>& w) {
+  FloatGraph g;
+  g.name = "one_conv";
+  const int C = static_cast<int>(w.size());
+  g.values = {FValue{"x", h, w_, 1}, FValue{"y", h, w_, C}};
+  FNode conv;
+  conv.name = "conv";
+  conv.op = FOp::Conv;
+  conv.inputs = {0};
+  conv.output = 1;
+  conv.O = C;
+  conv.I = 1;
+  conv.w = w;
+  conv.b.assign(w.size(), 0.0f);
+  conv.act.lo = 0;
+  g.nodes = {conv};
+  g.input = 0;
+  g.output = 1;
+  return g;
+}
+
+// u8 [n, h, w, 1] images, pixel (i, j) of image k a pseudo-random value in [0, top(j)].
+Tensor images(int n, int h, int w, const std::function<int(int)>& top) {
+  Tensor x(DType::U8, {n, h, w, 1});
+  std::uint32_t lcg = 1;
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    lcg = lcg * 1664525u + 1013904223u;
+    x.set(i, static_cast<std::int64_t>((lcg >> 8) % static_cast<std::uint32_t>(top(static_cast<int>(i % w)) + 1)));
+  }
+  return x;
+}
+
+// Every calibration method's exponent for g's output holds the largest float activation (which lies where a
+// sampling that aliases with the tensor's layout would not look).
+void expect_output_exponent_covers_max(const FloatGraph& g, const Tensor& x) {
+  const std::vector<FTensor> f = run_float(g, float_input(x, -8), false);
+  float mx = 0;
+  for (float v : f[static_cast<std::size_t>(g.output)].d) mx = std::max(mx, v);
+  ASSERT_GT(mx, 5.5f);  // 6 * 255 / 256 at the largest pixel
+  for (CalibMethod cm : {CalibMethod::Mse, CalibMethod::Percentile, CalibMethod::Kl}) {
+    QuantOptions o;
+    o.weight_bits = 8;
+    o.calib = cm;
+    const Network net = quantize(g, x, o);
+    const int e = net.value(net.output).exponent;
+    EXPECT_GE(std::ldexp(255.0, e), mx) << "calibration method " << static_cast<int>(cm) << ": exponent " << e;
+  }
+}
+
+TEST(Quantize, ActivationExponentSeesEveryChannel) {
+  // Channel 3 of 8 is 12 times as large as the others. 80 images of 50x50 make 1.6 M output elements: an element
+  // stride of 1.6 M / 200,000 = 8 = C sampled channel 0 alone and clipped channel 3 at a twelfth of its range.
+  std::vector<float> w(8, 0.5f);
+  w[3] = 6.0f;
+  expect_output_exponent_covers_max(one_conv(50, 50, w), images(80, 50, 50, [](int) { return 255; }));
+}
+
+TEST(Quantize, ActivationExponentSeesEveryColumn) {
+  // One channel, 160 images of 50x50: 400,000 pixels, twice the sample budget. A pixel stride of 2 would see the
+  // even columns only; the odd columns hold the large values.
+  expect_output_exponent_covers_max(one_conv(50, 50, {6.0f}), images(160, 50, 50, [](int j) { return j % 2 ? 255 : 15; }));
 }
 
 TEST(Quantize, LutHasTheRequestedSizeAndModes) {
