@@ -14,6 +14,7 @@
 #include "lutsim/energy/html_report.h"
 #include "lutsim/model/format.h"
 #include "lutsim/model/error.h"
+#include "lutsim/model/library_errors.h"
 
 namespace lutsim::cli {
 
@@ -45,8 +46,8 @@ int cmd_report(const std::vector<std::string>& args) {
   nlohmann::ordered_json rep;
   try {
     rep = nlohmann::ordered_json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(path + ": not valid JSON (" + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number too large
+    throw Error(path + ": not valid JSON (" + library_message(e.what()) + ")");
   }
   if (!rep.is_object()) throw Error(path + ": expected a JSON object (a lutsim sim report)");
   if (vm.count("energy") || !rep.contains("energy")) {

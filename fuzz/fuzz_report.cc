@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     nlohmann::ordered_json rep;
     try {
       rep = nlohmann::ordered_json::parse(fuzz::text(data, size));
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {
       return;  // lutsim report says "not valid JSON"
     }
     if (!rep.is_object()) return;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "lutsim/model/error.h"
+#include "lutsim/model/library_errors.h"
 
 namespace lutsim::energy {
 
@@ -72,8 +73,8 @@ json load_cell_counts(const std::string& path) {
   ss << f.rdbuf();
   try {
     return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    throw Error(path + ": not valid JSON (" + e.what() + ")");
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large
+    throw Error(path + ": not valid JSON (" + library_message(e.what()) + ")");
   }
 }
 

@@ -8,6 +8,7 @@
 #include "lutsim/energy/report_access.h"
 #include "lutsim/hw/config.h"
 #include "lutsim/model/error.h"
+#include "lutsim/model/library_errors.h"
 
 namespace lutsim::energy {
 namespace detail {
@@ -217,8 +218,8 @@ EnergyModel parse_energy_model(const std::string& text, const std::string& sourc
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw Error(source + ": not valid JSON (" + e.what() + ")");
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large
+    throw Error(source + ": not valid JSON (" + library_message(e.what()) + ")");
   }
   return parse_json(j, source);
 }

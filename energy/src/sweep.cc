@@ -13,6 +13,7 @@
 
 #include "lutsim/hw/config.h"
 #include "lutsim/model/error.h"
+#include "lutsim/model/library_errors.h"
 
 namespace lutsim::energy {
 
@@ -180,7 +181,9 @@ std::size_t invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-Sweep load_sweep(const std::string& path) {
+namespace {
+
+Sweep read_sweep(const std::string& path) {
   Sweep s;
   s.file = path;
   s.dir = fs::path(path).parent_path().string();
@@ -198,7 +201,7 @@ Sweep load_sweep(const std::string& path) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw Error(path + ": not valid YAML: " + e.what());
+    throw Error(path + ": not valid YAML: " + library_message(e.what()));
   }
   if (!root.IsMap()) throw Error(path + ": expected a mapping at the top level (see docs/energy.md)");
   check_keys(root, path, "",
@@ -289,6 +292,17 @@ Sweep load_sweep(const std::string& path) {
     }
   }
   return s;
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& path) {
+  try {
+    return read_sweep(path);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind (a mapping as a key, a sequence where a scalar belongs) met by a conversion.
+    throw Error(path + ": not a valid sweep file: " + library_message(e.what()));
+  }
 }
 
 void mark_pareto(ojson& results) {

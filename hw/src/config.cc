@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lutsim/model/error.h"
+#include "lutsim/model/library_errors.h"
 
 namespace lutsim {
 namespace detail {
@@ -79,8 +80,8 @@ HwConfig parse_hw_config(std::string_view text, const std::string& source) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw Error(source + ": hardware config is not valid JSON: " + e.what());
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large
+    throw Error(source + ": hardware config is not valid JSON: " + library_message(e.what()));
   }
   Reader r(source);
   r.only_keys(j, "", {"name", "array", "acc_bits", "rounding", "lut_modes", "sram_kib", "dram", "queue_depth",

@@ -12,6 +12,7 @@
 
 #include "io.h"
 #include "lutsim/model/format.h"
+#include "lutsim/model/library_errors.h"
 
 namespace lutsim {
 
@@ -161,11 +162,8 @@ Json parse_json_strict(std::string_view text, const std::string& where) {
   };
   try {
     return Json::parse(text.begin(), text.end(), cb);
-  } catch (const Json::parse_error& e) {
-    std::string msg = e.what();
-    // Drop the library's "[json.exception.parse_error.101] " tag; keep "parse error at line L, column C: ...".
-    if (const auto p = msg.find("] "); msg.starts_with("[json.exception.") && p != std::string::npos) msg.erase(0, p + 2);
-    throw Error(where + ": invalid JSON: " + msg);
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number too large
+    throw Error(where + ": invalid JSON: " + library_message(e.what()));
   }
 }
 

@@ -296,7 +296,7 @@ std::string energy_section(const std::string& report_json, const std::string& en
   ordered_json rep;
   try {
     rep = ordered_json::parse(report_json);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw Error(source + ": not valid JSON (" + e.what() + ")");
   }
   return energy::energy_section(rep, m, source).dump();
@@ -306,7 +306,7 @@ std::string html_report(const std::string& report_json, const std::string& sourc
   ordered_json rep;
   try {
     rep = ordered_json::parse(report_json);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw Error(source + ": not valid JSON (" + e.what() + ")");
   }
   if (!rep.is_object()) throw Error(source + ": expected a JSON object (a lutsim sim report)");
