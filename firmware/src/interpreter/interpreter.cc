@@ -164,7 +164,8 @@ Machine::~Machine() = default;
 Machine::Machine(Machine&&) noexcept = default;
 Machine& Machine::operator=(Machine&&) noexcept = default;
 
-void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std::span<const LayerRange> layers) {
+void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std::span<const LayerRange> layers,
+                  std::span<const int> layer_of) {
   stats_ = IsaStats{};
   layer_stats_.assign(layers.size(), IsaStats{});
   tokens_ = {};
@@ -173,9 +174,11 @@ void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std
   in_group_ = out_group_ = out_offset_ = 0;
   std::fill(luts_.begin(), luts_.end(), std::int8_t{0});
   scratch_->lut_hash = hash_bytes(0, reinterpret_cast<const std::uint8_t*>(luts_.data()), luts_.size());
-  std::vector<int> layer_of(code.size(), -1);
-  for (std::size_t i = 0; i < layers.size(); ++i)
-    for (std::uint32_t pc = layers[i].first; pc < layers[i].end && pc < code.size(); ++pc) layer_of[pc] = static_cast<int>(i);
+  std::vector<int> own_map;
+  if (layer_of.size() != code.size()) {
+    own_map = layer_of_pcs(layers, code.size());
+    layer_of = own_map;
+  }
 
   auto ctx_of = [&](std::uint32_t pc) {
     Ctx c;
@@ -620,64 +623,23 @@ const Program& validated(const Program& p) {
 }
 }  // namespace
 
-Interpreter::Interpreter(const Program& p) : p_(validated(p)), m_(p.hw, p.dram_bytes) {
-  for (const isa::Instruction& in : p.code) {
-    if (in.opcode() != isa::Opcode::Store) continue;
-    const isa::Store& s = std::get<isa::Store>(in.body);
-    const std::uint64_t lo = static_cast<std::uint64_t>(s.dram_addr);
-    const std::uint64_t hi = lo + static_cast<std::uint64_t>((s.z_size - 1) * s.z_stride + (s.y_size - 1) * s.y_stride + s.x_size);
-    stored_.emplace_back(std::min(lo, p.dram_bytes), std::min(hi, p.dram_bytes));
-  }
-  std::sort(stored_.begin(), stored_.end());
-  std::size_t n = 0;
-  for (const auto& r : stored_) {
-    if (n > 0 && r.first <= stored_[n - 1].second) stored_[n - 1].second = std::max(stored_[n - 1].second, r.second);
-    else stored_[n++] = r;
-  }
-  stored_.resize(n);
-}
+Interpreter::Interpreter(const Program& p) : p_(validated(p)), m_(p.hw, p.dram_bytes), runner_(p, true) {}
 
 IsaResult Interpreter::run(const Tensor& input, const IsaOptions& opt) {
-  const Program& p = p_;
-  const ValueRegion& iv = p.values.at(static_cast<std::size_t>(p.input));
-  if (input.dtype() != iv.dtype || input.rank() != 4 || input.dim(0) < 1 || input.dim(1) != iv.h || input.dim(2) != iv.w ||
-      input.dim(3) != iv.c)
-    throw Error("input is " + std::string(dtype_name(input.dtype())) + " " + shape_str(input.shape()) + ", program for '" +
-                p.network + "' expects " + std::string(dtype_name(iv.dtype)) + " [N, " + std::to_string(iv.h) + ", " +
-                std::to_string(iv.w) + ", " + std::to_string(iv.c) + "]");
-  const std::int64_t N = input.dim(0);
-  const ValueRegion& ov = p.values.at(static_cast<std::size_t>(p.output));
   IsaResult res;
-  res.output = Tensor(ov.dtype, {N, ov.h, ov.w, ov.c}, ov.exponent);
-  if (opt.keep_values)
-    for (const ValueRegion& v : p.values) res.values.emplace_back(v.dtype, Shape{N, v.h, v.w, v.c}, v.exponent);
-  res.layer_stats.assign(p.layers.size(), IsaStats{});
+  res.layer_stats.assign(p_.layers.size(), IsaStats{});
   m_.set_portable_kernels(opt.portable_kernels);
   m_.set_threads(opt.threads);
-  for (std::int64_t n = 0; n < N; ++n) {
-    auto dram = m_.dram();
-    if (fresh_) {
-      std::copy(p.dram_init.begin(), p.dram_init.end(), dram.begin());
-      fresh_ = false;
-    } else {  // back to the memory image: only what the STOREs of the last run may have changed
-      const std::uint64_t init = p.dram_init.size();
-      for (const auto& [lo, hi] : stored_) {
-        if (lo < init) std::memcpy(dram.data() + lo, p.dram_init.data() + lo, std::min(hi, init) - lo);
-        if (hi > init) std::memset(dram.data() + std::max(lo, init), 0, hi - std::max(lo, init));
-      }
-    }
-    std::memcpy(dram.data() + iv.addr, input.raw() + n * static_cast<std::int64_t>(iv.bytes()), iv.bytes());
-    m_.run(p.code, opt.schedule, p.layers);
-    std::memcpy(res.output.raw() + n * static_cast<std::int64_t>(ov.bytes()), dram.data() + ov.addr, ov.bytes());
-    if (opt.keep_values)
-      for (std::size_t id = 0; id < p.values.size(); ++id) {
-        const ValueRegion& v = p.values[id];
-        std::memcpy(res.values[id].raw() + n * static_cast<std::int64_t>(v.bytes()), dram.data() + v.addr, v.bytes());
-      }
-    res.stats += m_.stats();
-    res.tokens_left = m_.tokens();
-    for (std::size_t i = 0; i < p.layers.size(); ++i) res.layer_stats[i] += m_.per_layer_stats()[i];
-  }
+  BatchOutputs out = runner_.run(input, m_.dram(), opt.keep_values ? KeepValues::EveryImage : KeepValues::None,
+                                 [&](std::int64_t) {
+                                   m_.run(p_.code, opt.schedule, p_.layers, runner_.layer_of());
+                                   res.stats += m_.stats();
+                                   res.tokens_left = m_.tokens();
+                                   for (std::size_t i = 0; i < p_.layers.size(); ++i)
+                                     res.layer_stats[i] += m_.per_layer_stats()[i];
+                                 });
+  res.output = std::move(out.output);
+  res.values = std::move(out.values);
   return res;
 }
 

@@ -11,9 +11,9 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "lutsim/firmware/image_runner.h"
 #include "lutsim/firmware/isa.h"
 #include "lutsim/firmware/program.h"
 #include "lutsim/hw/config.h"
@@ -73,9 +73,9 @@ class Machine {
 
   // Runs the instructions to completion, starting from reset token counters and weight-path state (the memories
   // keep their contents). `layers`, when given, names the layer of a failing instruction and
-  // attributes statistics per layer (per_layer_stats()).
+  // attributes statistics per layer (per_layer_stats()); `layer_of`, when given, is their map by pc (layer_of_pcs).
   void run(std::span<const isa::Instruction> code, Schedule schedule = Schedule::ProgramOrder,
-           std::span<const LayerRange> layers = {});
+           std::span<const LayerRange> layers = {}, std::span<const int> layer_of = {});
 
   // Executes one instruction's data semantics (its SRAM/DRAM/accumulator effects and weight-path state), ignoring
   // its token flags; statistics are added to stats(). For timing models that schedule instructions themselves and
@@ -147,14 +147,12 @@ class Interpreter {
  private:
   const Program& p_;
   Machine m_;
-  bool fresh_ = true;  // DRAM still all zero
-  // The DRAM byte ranges [first, second) that the program's STOREs may write, merged: the only bytes, besides the
-  // input region, that a run changes, and so the only ones restored before the next run.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> stored_;
+  ImageRunner runner_;
 };
 
-// Runs the program on each image of `input` ([N, h, w, c] of the input value's dtype and shape): loads the memory
-// image, writes the image into the input region, runs, reads the output region. Throws lutsim::Error.
+// Runs the program on each image of `input` ([N, h, w, c] of the input value's dtype and shape) with an ImageRunner
+// (image_runner.h): the memory image and the input image in DRAM, the run, the output region read back. Throws
+// lutsim::Error.
 IsaResult interpret(const Program& p, const Tensor& input, const IsaOptions& opt = {});
 
 }  // namespace lutsim
