@@ -6,19 +6,19 @@
 namespace lutsim {
 namespace {
 
-nlohmann::ordered_json stats_json(const IsaStats& s) {
+nlohmann::ordered_json stats_json(const Counters& s) {
   nlohmann::ordered_json insns;
   for (int op = 0; op < isa::kNumOpcodes; ++op)
     insns[std::string(isa::opcode_name(static_cast<isa::Opcode>(op)))] = s.insns[static_cast<std::size_t>(op)];
   return {{"instructions", insns},
           {"macs", s.macs},
-          {"dram_read_bytes", s.dram_read},
-          {"dram_write_bytes", s.dram_write},
+          {"dram_read_bytes", s.dram_read_bytes},
+          {"dram_write_bytes", s.dram_write_bytes},
           {"sram_bytes",
-           {{"act", {{"read", s.act_read}, {"write", s.act_write}}},
-            {"wgt", {{"read", s.wgt_read}, {"write", s.wgt_write}}},
-            {"param", {{"read", s.param_read}, {"write", s.param_write}}},
-            {"acc", {{"read", s.acc_read}, {"write", s.acc_write}}}}}};
+           {{"act", {{"read", s.act.read_bytes}, {"write", s.act.write_bytes}}},
+            {"wgt", {{"read", s.wgt.read_bytes}, {"write", s.wgt.write_bytes}}},
+            {"param", {{"read", s.param.read_bytes}, {"write", s.param.write_bytes}}},
+            {"acc", {{"read", s.acc.read_bytes}, {"write", s.acc.write_bytes}}}}}};
 }
 
 class IsaEngine final : public Engine {
@@ -52,9 +52,9 @@ class IsaEngine final : public Engine {
   Program prog_;
   Interpreter interp_;
   EngineOptions opt_;
-  IsaStats total_;
+  Counters total_;
   std::vector<Tensor> values_;
-  std::vector<IsaStats> layer_stats_;
+  std::vector<Counters> layer_stats_;
 };
 
 }  // namespace

@@ -197,7 +197,6 @@ Tensor Simulator::run(const Tensor& batch) {
     ctx.last_issued.clear();
     ctx.tokens = {};
     ctx.load_busy = ctx.store_busy = false;
-    ctx.lut_active = false;
     ctx.image_done = false;
     ctx.image_start = now_cycles();
     ctx.last_progress = ctx.image_start;

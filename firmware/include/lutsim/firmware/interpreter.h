@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "lutsim/firmware/counters.h"
 #include "lutsim/firmware/image_runner.h"
 #include "lutsim/firmware/isa.h"
 #include "lutsim/firmware/program.h"
@@ -28,26 +29,6 @@ enum class Schedule : std::uint8_t {
   ComputeFirst,  // decoupled: compute, then store, then load: consumers run as early as allowed
 };
 std::string_view schedule_name(Schedule s);  // "program_order", "load_first", "compute_first"
-
-// Counts of what the instructions did. Bytes are bytes moved through each memory's ports.
-struct IsaStats {
-  std::array<std::int64_t, isa::kNumOpcodes> insns{};  // instructions executed, by opcode
-  std::int64_t macs = 0;          // PE multiply-accumulates with an active weight, valid row and column
-  std::int64_t dram_read = 0;     // bytes read by LOAD
-  std::int64_t dram_write = 0;    // bytes written by STORE
-  std::int64_t act_read = 0;      // activation SRAM bytes read (GEMM rows, VEC operands, STORE)
-  std::int64_t act_write = 0;     // activation SRAM bytes written (LOAD incl. padding, PPU)
-  std::int64_t wgt_read = 0;      // weight SRAM bytes read (GEMM weight blocks)
-  std::int64_t wgt_write = 0;     // weight SRAM bytes written (LOAD)
-  std::int64_t param_read = 0;    // parameter SRAM bytes read (WCFG LUTs, PPU biases and shifts)
-  std::int64_t param_write = 0;   // parameter SRAM bytes written (LOAD)
-  std::int64_t acc_read = 0;      // accumulator SRAM bytes read (4 per lane)
-  std::int64_t acc_write = 0;     // accumulator SRAM bytes written (4 per lane)
-
-  std::int64_t instructions() const;
-  IsaStats& operator+=(const IsaStats& o);
-  bool operator==(const IsaStats&) const = default;
-};
 
 struct DecodedWeights;
 
@@ -87,18 +68,19 @@ class Machine {
   // Worker threads of the GEMM and PPU kernels (OpenMP); results do not depend on it.
   void set_threads(int n) { threads_ = n < 1 ? 1 : n; }
 
-  const IsaStats& stats() const { return stats_; }
-  const std::vector<IsaStats>& per_layer_stats() const { return layer_stats_; }
+  // The functional counters (counters.h) of the last run(), or of the execute() calls since.
+  const Counters& stats() const { return stats_; }
+  const std::vector<Counters>& per_layer_stats() const { return layer_stats_; }
 
  private:
   struct Ctx;
-  void exec(const isa::Instruction& in, IsaStats& st, const Ctx& ctx);
-  void exec_load(const isa::Load& l, IsaStats& st, const Ctx& ctx);
-  void exec_store(const isa::Store& s, IsaStats& st, const Ctx& ctx);
-  void exec_wcfg(const isa::Wcfg& w, IsaStats& st, const Ctx& ctx);
-  void exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx);
-  void exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx);
-  void exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx);
+  void exec(const isa::Instruction& in, Counters& st, const Ctx& ctx);
+  void exec_load(const isa::Load& l, Counters& st, const Ctx& ctx);
+  void exec_store(const isa::Store& s, Counters& st, const Ctx& ctx);
+  void exec_wcfg(const isa::Wcfg& w, Counters& st, const Ctx& ctx);
+  void exec_gemm(const isa::Gemm& g, Counters& st, const Ctx& ctx);
+  void exec_vec(const isa::Vec& v, Counters& st, const Ctx& ctx);
+  void exec_ppu(const isa::Ppu& p, Counters& st, const Ctx& ctx);
   void decode_weights(const isa::Gemm& g, std::int64_t nch, std::int64_t nblocks, std::int64_t wrow, std::int64_t wblk,
                       DecodedWeights& out) const;
 
@@ -114,8 +96,8 @@ class Machine {
   std::int64_t in_group_ = 0, out_group_ = 0, out_offset_ = 0;
   struct Scratch;  // decoded-weight cache and kernel buffers (interpreter.cc)
   std::unique_ptr<Scratch> scratch_;
-  IsaStats stats_;
-  std::vector<IsaStats> layer_stats_;
+  Counters stats_;
+  std::vector<Counters> layer_stats_;
   bool portable_ = false;
   int threads_ = 1;
 };
@@ -130,8 +112,8 @@ struct IsaOptions {
 struct IsaResult {
   Tensor output;                      // [N, h, w, c] of the output value's dtype
   std::vector<Tensor> values;         // by value id when keep_values, else empty
-  IsaStats stats;                     // summed over the batch
-  std::vector<IsaStats> layer_stats;  // by layer index, summed over the batch
+  Counters stats;                     // summed over the batch (the functional counters)
+  std::vector<Counters> layer_stats;  // by layer index, summed over the batch
   std::array<int, 4> tokens_left{};   // l2c, c2l, c2s, s2c after the last image (0 for compiled programs)
 };
 
