@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "lutsim/firmware/program.h"
 
 namespace lutsim {
 
@@ -154,6 +155,24 @@ nlohmann::ordered_json report_head_json(const std::string& network, const HwConf
   j["hw"] = h;
   j["clock_mhz"] = hw.clock_mhz;
   j["images"] = images;
+  return j;
+}
+
+nlohmann::ordered_json untimed_report_json(const Program& p, std::int64_t images, const Counters& total,
+                                           std::span<const Counters> layers) {
+  nlohmann::ordered_json j = report_head_json(p.network, p.hw, images);
+  j["total"] = {{"cycles", 0}, {"counters", counters_json(total, false)}};
+  nlohmann::ordered_json ls = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < p.layers.size(); ++i) {
+    const LayerRange& l = p.layers[i];
+    ls.push_back({{"name", l.name},
+                  {"op", std::string(op_name(l.op))},
+                  {"first_pc", l.first},
+                  {"end_pc", l.end},
+                  {"cycles", 0},
+                  {"counters", counters_json(i < layers.size() ? layers[i] : Counters{}, false)}});
+  }
+  j["layers"] = std::move(ls);
   return j;
 }
 

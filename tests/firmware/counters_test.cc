@@ -161,5 +161,30 @@ TEST(Counters, TheInterpreterCountsTheFunctionalCounters) {
   }
 }
 
+TEST(Counters, TheUntimedReport) {
+  fwtest::NetBuilder b("untimed", 4, 4, 4, DType::U8, 8);
+  fwtest::ConvOpt o;
+  o.out_c = 4;
+  const Network net = b.done(b.conv(b.input(), o));
+  const HwConfig hw = load_hw_config("default");
+  const Program p = compile(net, hw);
+  const IsaResult r = interpret(p, b.random_input(3));
+  const ojson j = untimed_report_json(p, 3, r.stats, r.layer_stats);
+  EXPECT_EQ(keys(j), (std::vector<std::string>{"format", "version", "network", "hw", "clock_mhz", "images", "total",
+                                               "layers"}));
+  EXPECT_EQ(j["format"], "lutsim-sim-report");
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["network"], "untimed");
+  EXPECT_TRUE(j["hw"].contains("fingerprint"));
+  EXPECT_EQ(j["images"], 3);
+  EXPECT_EQ(j["total"]["cycles"], 0);
+  EXPECT_EQ(counters_from_json(j["total"]["counters"]), r.stats);
+  ASSERT_EQ(j["layers"].size(), 1u);
+  EXPECT_EQ(keys(j["layers"][0]), (std::vector<std::string>{"name", "op", "first_pc", "end_pc", "cycles", "counters"}));
+  EXPECT_EQ(j["layers"][0]["name"], net.layers[0].name);
+  EXPECT_EQ(j["layers"][0]["op"], "conv2d");
+  EXPECT_EQ(counters_from_json(j["layers"][0]["counters"]), r.layer_stats[0]);
+}
+
 }  // namespace
 }  // namespace lutsim

@@ -20,6 +20,8 @@
 
 namespace lutsim {
 
+struct Program;
+
 struct SramCounters {
   std::int64_t read_bytes = 0, write_bytes = 0;  // bytes through the SRAM's ports (functional)
   std::int64_t reads = 0, writes = 0;            // port accesses (timed)
@@ -77,5 +79,9 @@ Counters counters_from_json(const nlohmann::ordered_json& j);
 // The keys every report of format lutsim-sim-report version 1 starts with: format, version, network, hw (the config
 // with its fingerprint), clock_mhz, images.
 nlohmann::ordered_json report_head_json(const std::string& network, const HwConfig& hw, std::int64_t images);
+// The report of an engine without timing (the ISA interpreter), in the same format: per layer of `p` (by layer index)
+// and in total, summed over `images` images; every cycle count is 0, and only the functional counters are there.
+nlohmann::ordered_json untimed_report_json(const Program& p, std::int64_t images, const Counters& total,
+                                           std::span<const Counters> layers);
 
 }  // namespace lutsim
