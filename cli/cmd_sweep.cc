@@ -26,6 +26,7 @@
 #include "lutsim/energy/energy.h"
 #include "lutsim/energy/html_report.h"
 #include "lutsim/energy/sweep.h"
+#include "lutsim/firmware/counters.h"
 #include "lutsim/hw/config.h"
 #include "lutsim/model/error.h"
 #include "lutsim/model/format.h"
@@ -128,45 +129,6 @@ std::string input_file(const SweepNetwork& n, const std::string& net_file, const
   return f;
 }
 
-// The ISA interpreter's report as a simulation report: the counters it has (instructions, MACs, SRAM and DRAM
-// bytes; LUT reads from each layer's weight width), no cycles. The energy section lists the counters it lacked.
-ojson isa_as_sim_report(const ojson& stats, const Network& net, const std::string& hw_json, const std::string& src) {
-  if (!stats.contains("engine_report")) throw Error(src + ": no engine_report (expected lutsim run --engine isa --stats)");
-  const ojson& er = stats["engine_report"];
-  auto counters = [&](const ojson& s, const Layer* l) {
-    ojson c = {{"instructions", s.at("instructions")}, {"macs", s.at("macs")}};
-    if (l) {
-      const bool lut = (l->op == OpKind::Conv2D || l->op == OpKind::Dense) && l->conv.weight_bits <= 4;
-      c["lut_reads"] = lut ? s.at("macs") : ojson(0);
-    }
-    ojson sram = ojson::object();
-    for (const char* m : {"act", "wgt", "param", "acc"})
-      sram[m] = {{"read_bytes", s.at("sram_bytes").at(m).at("read")}, {"write_bytes", s.at("sram_bytes").at(m).at("write")}};
-    c["sram"] = sram;
-    c["dram"] = {{"read_bytes", s.at("dram_read_bytes")}, {"write_bytes", s.at("dram_write_bytes")}};
-    return c;
-  };
-  ojson hw = ojson::parse(hw_json);
-  ojson rep = {{"format", "lutsim-sim-report"}, {"version", 1}, {"network", net.name}, {"hw", hw},
-               {"clock_mhz", hw.at("clock_mhz")}, {"images", stats.at("batch")}};
-  ojson layers = ojson::array();
-  ojson lut_total = 0;
-  std::int64_t luts = 0;
-  for (std::size_t i = 0; i < er.at("layers").size(); ++i) {
-    const ojson& l = er["layers"][i];
-    const Layer* nl = i < net.layers.size() ? &net.layers[i] : nullptr;
-    ojson c = counters(l, nl);
-    luts += c.value("lut_reads", std::int64_t{0});
-    layers.push_back({{"name", l.value("name", "")}, {"op", nl ? std::string(op_name(nl->op)) : ""}, {"cycles", 0},
-                      {"counters", c}});
-  }
-  ojson tc = counters(er.at("totals"), nullptr);
-  tc["lut_reads"] = luts;
-  rep["total"] = {{"cycles", 0}, {"counters", tc}};
-  rep["layers"] = layers;
-  return rep;
-}
-
 double parse_accuracy(const std::string& text, const std::string& log) {
   const std::string key = "top-1 accuracy: ";
   const std::size_t at = text.find(key);
@@ -215,7 +177,10 @@ bool run_point(const Sweep& s, int k, const Paths& p) {
     run_checked({self_exe(), "run", net_file, "--engine", "isa", "--hw", hw_file, "--input", x, "--output",
                  work + "/y.npy", "--stats", st, "--quiet", "--no-timing"},
                 log, "point " + std::to_string(k) + " (" + pt.label + "): lutsim run --engine isa");
-    rep = isa_as_sim_report(ojson::parse(read_text(st)), load_network(net_file), pt.hw_json, st);
+    // The ISA engine's report is a simulation report without cycles (docs/sim.md).
+    const ojson stats = ojson::parse(read_text(st));
+    if (!stats.contains("engine_report")) throw Error(st + ": no engine_report (expected lutsim run --engine isa --stats)");
+    rep = stats["engine_report"];
   }
   const energy::EnergyModel m = energy::load_energy_model(s.energy);
   const ojson e = energy::energy_section(rep, m, net_file, energy::EnergyOptions{.allow_missing = engine != "sim"});
@@ -225,10 +190,10 @@ bool run_point(const Sweep& s, int k, const Paths& p) {
 
   ojson params = ojson::object();
   for (const auto& [key, v] : pt.overrides) params[key] = v;
-  const ojson& tc = rep.at("total").at("counters");
+  const Counters tc = counters_from_json(rep.at("total").at("counters"));
   double sram = 0;
-  for (const char* mem : {"act", "wgt", "param", "acc"})
-    sram += tc.at("sram").at(mem).at("read_bytes").get<double>() + tc.at("sram").at(mem).at("write_bytes").get<double>();
+  for (const SramCounters& mem : {tc.act, tc.wgt, tc.param, tc.acc})
+    sram += static_cast<double>(mem.read_bytes) + static_cast<double>(mem.write_bytes);
   const double cycles = rep.at("total").at("cycles").get<double>();
   const bool timed = engine == "sim";
   ojson res = {{"point", k},
@@ -244,8 +209,8 @@ bool run_point(const Sweep& s, int k, const Paths& p) {
                {"pj_per_mac", e.at("total").at("pj_per_mac")},
                {"tops_per_w", e.at("total").at("tops_per_w")},
                {"inferences_per_joule", e.at("total").at("inferences_per_joule")},
-               {"macs", tc.at("macs")},
-               {"dram_bytes", tc.at("dram").at("read_bytes").get<double>() + tc.at("dram").at("write_bytes").get<double>()},
+               {"macs", tc.macs},
+               {"dram_bytes", static_cast<double>(tc.dram_read_bytes) + static_cast<double>(tc.dram_write_bytes)},
                {"sram_bytes", sram},
                {"area_mm2", area.total_um2 * 1e-6},
                {"area_has_logic", area.have_logic},

@@ -78,7 +78,7 @@ void per_opcode(const Program& prog, const Tensor& input, int reps, int threads,
     ++op_n[op];
     total += med[pc];
   }
-  const IsaStats& st = m.stats();
+  const Counters& st = m.stats();
   std::printf("\nper opcode (median of %d one-instruction-at-a-time runs, %d thread%s):\n", reps, threads, threads > 1 ? "s" : "");
   std::printf("  %-6s %6s %9s %6s %10s\n", "opcode", "count", "ms", "share", "ns/insn");
   for (std::size_t op = 0; op < isa::kNumOpcodes; ++op) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lutsim/energy/report_access.h"
+#include "lutsim/firmware/counters.h"
 #include "lutsim/hw/config.h"
 #include "lutsim/model/error.h"
 #include "lutsim/model/library_errors.h"
@@ -252,11 +253,16 @@ const std::vector<std::string>& energy_components() {
 
 namespace {
 
+// A counters object of the report, read by the fields of lutsim::Counters (their report names: counters.h).
 struct Counts {
   ReportReader& r;
   const ojson& counters;
   std::string where;
-  double get(const std::string& path) const { return r.counter(counters, where + ".counters", path); }
+  double get(std::string_view path) const { return r.counter(counters, where + ".counters", std::string(path)); }
+  double get(std::int64_t Counters::*field) const { return get(counter_path(field)); }
+  double get(SramCounters Counters::*sram, std::int64_t SramCounters::*field) const {
+    return get(counter_path(sram, field));
+  }
 };
 
 ojson components_json(const std::vector<double>& pj) {
@@ -269,24 +275,21 @@ ojson components_json(const std::vector<double>& pj) {
 std::vector<double> component_energy(const Counts& k, double cycles, const HwConfig& hw, const EnergyModel& m) {
   std::vector<double> e(energy_components().size(), 0.0);
   const double reg8 = 8 * m.reg_write_per_bit;
-  e[0] = k.get("macs") * m.mac_pj(hw.acc_bits);
-  e[1] = k.get("lut_reads") * m.lut_read;
-  e[2] = (k.get("pe_code_writes") + k.get("lut_writes")) * reg8;
-  const std::pair<const char*, std::int64_t> srams[] = {{"act", hw.act_sram_bytes},
-                                                        {"wgt", hw.weight_sram_bytes},
-                                                        {"param", hw.param_sram_bytes},
-                                                        {"acc", hw.acc_sram_bytes}};
-  for (std::size_t i = 0; i < 4; ++i) {
-    const std::string s = std::string("sram.") + srams[i].first + ".";
-    e[3 + i] = k.get(s + "read_bytes") * m.sram_pj_per_byte(srams[i].second, false) +
-               k.get(s + "write_bytes") * m.sram_pj_per_byte(srams[i].second, true);
-  }
-  e[7] = (k.get("dram.read_bytes") + k.get("dram.write_bytes")) * m.dram_per_byte;
-  e[8] = k.get("ppu_lane_ops") * m.ppu_lane_op;
-  e[9] = k.get("vec_lane_ops") * m.vec_lane_op;
+  e[0] = k.get(&Counters::macs) * m.mac_pj(hw.acc_bits);
+  e[1] = k.get(&Counters::lut_reads) * m.lut_read;
+  e[2] = (k.get(&Counters::pe_code_writes) + k.get(&Counters::lut_writes)) * reg8;
+  const std::pair<SramCounters Counters::*, std::int64_t> srams[] = {{&Counters::act, hw.act_sram_bytes},
+                                                                     {&Counters::wgt, hw.weight_sram_bytes},
+                                                                     {&Counters::param, hw.param_sram_bytes},
+                                                                     {&Counters::acc, hw.acc_sram_bytes}};
+  for (std::size_t i = 0; i < 4; ++i)
+    e[3 + i] = k.get(srams[i].first, &SramCounters::read_bytes) * m.sram_pj_per_byte(srams[i].second, false) +
+               k.get(srams[i].first, &SramCounters::write_bytes) * m.sram_pj_per_byte(srams[i].second, true);
+  e[7] = (k.get(&Counters::dram_read_bytes) + k.get(&Counters::dram_write_bytes)) * m.dram_per_byte;
+  e[8] = k.get(&Counters::ppu_lane_ops) * m.ppu_lane_op;
+  e[9] = k.get(&Counters::vec_lane_ops) * m.vec_lane_op;
   double insns = 0;
-  for (const char* op : {"SYNC", "LOAD", "STORE", "WCFG", "GEMM", "VEC", "PPU"})
-    insns += k.get(std::string("instructions.") + op);
+  for (int op = 0; op < isa::kNumOpcodes; ++op) insns += k.get(counter_path(static_cast<isa::Opcode>(op)));
   e[10] = insns * m.instruction;
   const double sram_kib =
       static_cast<double>(hw.act_sram_bytes + hw.weight_sram_bytes + hw.acc_sram_bytes + hw.param_sram_bytes) / 1024.0;
@@ -311,7 +314,7 @@ ojson energy_section(const ojson& rep, const EnergyModel& m, const std::string& 
   const double cycles = r.number(total, "total", "cycles");
   const Counts tk{r, r.object(total, "total", "counters"), "total"};
   const std::vector<double> te = component_energy(tk, cycles, hw, m);
-  const double macs = tk.get("macs");
+  const double macs = tk.get(&Counters::macs);
   const double pj = sum(te);
   const double seconds = clock_mhz > 0 ? cycles / (clock_mhz * 1e6) : 0.0;
 
@@ -322,7 +325,7 @@ ojson energy_section(const ojson& rep, const EnergyModel& m, const std::string& 
     const std::string where = r.layer_where(l, i);
     const Counts lk{r, r.object(l, where, "counters"), where};
     const std::vector<double> le = component_energy(lk, r.number(l, where, "cycles"), hw, m);
-    const double lmacs = lk.get("macs"), lpj = sum(le);
+    const double lmacs = lk.get(&Counters::macs), lpj = sum(le);
     layers.push_back({{"name", l.value("name", "")},
                       {"op", l.value("op", "")},
                       {"pj", lpj},

@@ -4,6 +4,7 @@
 
 #include "lutsim/energy/energy.h"
 #include "lutsim/energy/report_access.h"
+#include "lutsim/firmware/counters.h"
 #include "lutsim/model/error.h"
 
 namespace lutsim::energy {
@@ -32,9 +33,11 @@ ojson layer_data(ReportReader& r, const ojson& l, const std::string& where, cons
   const double dma = std::min(compute_stall(r, units, uw, "dram"), cycles - compute);
   const double token = std::min(compute_stall(r, units, uw, "token"), cycles - compute - dma);
   const ojson& counters = r.object(l, where, "counters");
-  const double macs = r.counter(counters, where + ".counters", "macs");
-  const double dram = r.counter(counters, where + ".counters", "dram.read_bytes") +
-                      r.counter(counters, where + ".counters", "dram.write_bytes");
+  auto count = [&](std::int64_t Counters::*field) {
+    return r.counter(counters, where + ".counters", std::string(counter_path(field)));
+  };
+  const double macs = count(&Counters::macs);
+  const double dram = count(&Counters::dram_read_bytes) + count(&Counters::dram_write_bytes);
   const double secs = clock_hz > 0 ? cycles / clock_hz : 0;
   return {{"name", l.value("name", "")},
           {"op", l.value("op", "")},

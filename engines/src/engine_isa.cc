@@ -1,35 +1,23 @@
-// The ISA interpreter as an engine: the network compiled for the hardware config, run image by image.
+// The ISA interpreter as an engine: the network compiled for the hardware config, run image by image. Its report is
+// the SystemC model's format without timing (counters.h, untimed_report_json), so the energy model reads it alike.
 #include "lutsim/engines/engine.h"
 #include "lutsim/firmware/compiler.h"
+#include "lutsim/firmware/counters.h"
 #include "lutsim/firmware/interpreter.h"
 
 namespace lutsim {
 namespace {
 
-nlohmann::ordered_json stats_json(const IsaStats& s) {
-  nlohmann::ordered_json insns;
-  for (int op = 0; op < isa::kNumOpcodes; ++op)
-    insns[std::string(isa::opcode_name(static_cast<isa::Opcode>(op)))] = s.insns[static_cast<std::size_t>(op)];
-  return {{"instructions", insns},
-          {"macs", s.macs},
-          {"dram_read_bytes", s.dram_read},
-          {"dram_write_bytes", s.dram_write},
-          {"sram_bytes",
-           {{"act", {{"read", s.act_read}, {"write", s.act_write}}},
-            {"wgt", {{"read", s.wgt_read}, {"write", s.wgt_write}}},
-            {"param", {{"read", s.param_read}, {"write", s.param_write}}},
-            {"acc", {{"read", s.acc_read}, {"write", s.acc_write}}}}}};
-}
-
 class IsaEngine final : public Engine {
  public:
   IsaEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
-      : net_(net), prog_(with_fault_hook(compile(net, hw), "isa")), interp_(prog_), opt_(opt), layer_stats_(net.layers.size()) {}
+      : prog_(with_fault_hook(compile(net, hw), "isa")), interp_(prog_), opt_(opt), layer_stats_(prog_.layers.size()) {}
 
   Tensor run(const Tensor& batch) override {
     IsaResult r = interp_.run(batch, IsaOptions{.keep_values = opt_.keep_values, .threads = opt_.threads});
     values_ = std::move(r.values);
     total_ += r.stats;
+    images_ += batch.dim(0);
     for (std::size_t i = 0; i < layer_stats_.size() && i < r.layer_stats.size(); ++i) layer_stats_[i] += r.layer_stats[i];
     return std::move(r.output);
   }
@@ -37,24 +25,16 @@ class IsaEngine final : public Engine {
   std::vector<Tensor> last_values() const override { return values_; }
   const Program* program() const override { return &prog_; }
 
-  nlohmann::ordered_json report() const override {
-    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-    for (std::size_t i = 0; i < layer_stats_.size(); ++i) {
-      nlohmann::ordered_json l = {{"name", net_.layers[i].name}};
-      l.update(stats_json(layer_stats_[i]));
-      layers.push_back(std::move(l));
-    }
-    return {{"program_instructions", prog_.code.size()}, {"totals", stats_json(total_)}, {"layers", std::move(layers)}};
-  }
+  nlohmann::ordered_json report() const override { return untimed_report_json(prog_, images_, total_, layer_stats_); }
 
  private:
-  const Network& net_;
   Program prog_;
   Interpreter interp_;
   EngineOptions opt_;
-  IsaStats total_;
+  Counters total_;
+  std::int64_t images_ = 0;
   std::vector<Tensor> values_;
-  std::vector<IsaStats> layer_stats_;
+  std::vector<Counters> layer_stats_;
 };
 
 }  // namespace

@@ -49,6 +49,14 @@ void RunContext::progress(std::uint32_t pc, bool started) {
   if (last_issued.size() > 8) last_issued.pop_front();
 }
 
+Counters RunContext::execute(std::uint32_t pc) {
+  const Counters before = machine->stats();
+  machine->execute(prog->code[pc], pc);
+  const Counters d = machine->stats() - before;
+  counters_of(pc) += d;
+  return d;
+}
+
 void RunContext::fail(const std::string& msg) {
   if (failed) return;
   failed = true;

@@ -88,14 +88,15 @@ struct RunContext {
   // Busy flags for stall attribution: a channel moving data, the compute queue with work in flight.
   bool load_busy = false, store_busy = false;
   std::int64_t compute_busy_until = 0;
-  // Weight mode of the last WCFG (LUT reads happen only with a LUT).
-  bool lut_active = false;
   bool failed = false;
   sc_core::sc_event never;  // threads park on it after a failure
   bool image_done = false;
   std::string error;
   std::int64_t end_cycle = 0;
 
+  // Executes instruction pc's data semantics on the machine (Machine::execute) and adds its functional counters to
+  // its layer's; returns them. Throws lutsim::Error like Machine::execute.
+  Counters execute(std::uint32_t pc);
   Counters& counters_of(std::uint32_t pc) {
     const int l = pc < layer_of.size() ? layer_of[pc] : -1;
     return layer_counters[l >= 0 ? static_cast<std::size_t>(l) : layer_counters.size() - 1];

@@ -44,13 +44,7 @@ std::int64_t DmaChannel::transfer(std::uint64_t addr, std::uint64_t n, const std
                   " bytes at " + std::to_string(addr) + " failed: " + t.get_response_string());
     last_done_ = std::max(last_done_, now_cycles() + static_cast<std::int64_t>(delay.value() / cycle_time().value()));
     addr += static_cast<std::uint64_t>(len);
-    if (write_) {
-      k.dram_write_bytes += len;
-      ++k.dram_write_bursts;
-    } else {
-      k.dram_read_bytes += len;
-      ++k.dram_read_bursts;
-    }
+    ++(write_ ? k.dram_write_bursts : k.dram_read_bursts);
   }
   return last_done_;
 }
@@ -128,18 +122,17 @@ void DmaChannel::thread() {
     const isa::Instruction& in = ctx_.prog->code[pc];
     const std::int64_t start = now_cycles();
     Counters& k = ctx_.counters_of(pc);
-    ++k.insns[static_cast<std::size_t>(in.opcode())];
     if (in.opcode() == isa::Opcode::Sync) {
+      ctx_.execute(pc);
       ctx_.record(unit_, start, start + 1, kBusy, static_cast<std::int32_t>(pc));
       ctrl_.complete(pc, start + 1);
       wait(cycle_time());
       continue;
     }
     try {
-      const IsaStats before = ctx_.machine->stats();
-      ctx_.machine->execute(in, pc);
-      // A copy: other units execute instructions during the waits below.
-      const IsaStats after = ctx_.machine->stats();
+      // The functional counters come from the machine (a copy: other units execute instructions during the waits
+      // below); the channel adds the port accesses and bursts.
+      const Counters d = ctx_.execute(pc);
       const std::int64_t D = dma_port_bytes(ctx_.hw);
       (write_ ? ctx_.store_busy : ctx_.load_busy) = true;
       std::int64_t sram_bytes = 0, dram_bytes = 0;
@@ -151,17 +144,13 @@ void DmaChannel::thread() {
       if (!write_) {
         const auto& l = std::get<isa::Load>(in.body);
         SramCounters& s = l.buf == 0 ? k.act : l.buf == 1 ? k.wgt : k.param;
-        sram_bytes = l.buf == 0 ? after.act_write - before.act_write
-                     : l.buf == 1 ? after.wgt_write - before.wgt_write
-                                  : after.param_write - before.param_write;
-        s.write_bytes += sram_bytes;
+        sram_bytes = (l.buf == 0 ? d.act : l.buf == 1 ? d.wgt : d.param).write_bytes;
         s.writes += port_accesses(sram_bytes, D);
         dram_bytes = l.x_size * l.y_size * l.z_size;
         last_done_ = load(l, pc, k);
       } else {
         const auto& st = std::get<isa::Store>(in.body);
-        sram_bytes = after.act_read - before.act_read;
-        k.act.read_bytes += sram_bytes;
+        sram_bytes = d.act.read_bytes;
         k.act.reads += port_accesses(sram_bytes, D);
         dram_bytes = sram_bytes;
         const std::uint8_t* src = ctx_.machine->act().data() + st.sram_addr;

@@ -23,11 +23,6 @@ std::int64_t wcfg_cycles(const isa::Wcfg& w, const HwConfig& hw) {
   }
 }
 
-std::int64_t wcfg_lut_writes(const isa::Wcfg& w, const HwConfig& hw) {
-  if (static_cast<isa::WeightMode>(w.mode) == isa::WeightMode::Raw) return 0;
-  return std::int64_t{hw.cols} << w.bits;
-}
-
 std::int64_t wcfg_param_reads(const isa::Wcfg& w, const HwConfig& hw) {
   switch (static_cast<isa::WeightMode>(w.mode)) {
     case isa::WeightMode::PerLayer: return ((std::int64_t{1} << w.bits) + hw.cols - 1) / hw.cols;

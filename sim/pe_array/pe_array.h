@@ -28,8 +28,6 @@ GemmTiming gemm_timing(const isa::Gemm& g, const HwConfig& hw);
 
 // WCFG: 1 cycle, plus ceil(2^b / C) reads of C bytes to broadcast a per-layer LUT or 2^b to load per-channel LUTs.
 std::int64_t wcfg_cycles(const isa::Wcfg& w, const HwConfig& hw);
-// Bytes written into the column LUT registers: C x 2^b with a LUT, 0 in raw mode.
-std::int64_t wcfg_lut_writes(const isa::Wcfg& w, const HwConfig& hw);
 // Param SRAM port accesses of a WCFG: ceil(2^b / C) (per-layer LUT), 2^b (per-channel), 0 (raw).
 std::int64_t wcfg_param_reads(const isa::Wcfg& w, const HwConfig& hw);
 

@@ -57,28 +57,18 @@ void Model::compute_thread() {
     const isa::Instruction& in = ctx.prog->code[pc];
     const std::int64_t s = now_cycles();
     const HwConfig& hw = ctx.hw;
-    const std::int64_t R = hw.rows, C = hw.cols;
+    const std::int64_t R = hw.rows;
     Counters& k = ctx.counters_of(pc);
-    ++k.insns[static_cast<std::size_t>(in.opcode())];
     std::int64_t issue = 1, total = 1;
     try {
-      const IsaStats b = ctx.machine->stats();
-      if (in.opcode() != isa::Opcode::Sync) ctx.machine->execute(in, pc);
-      const IsaStats& a = ctx.machine->stats();
-      k.act.read_bytes += a.act_read - b.act_read;
-      k.act.write_bytes += a.act_write - b.act_write;
-      k.wgt.read_bytes += a.wgt_read - b.wgt_read;
-      k.param.read_bytes += a.param_read - b.param_read;
-      k.acc.read_bytes += a.acc_read - b.acc_read;
-      k.acc.write_bytes += a.acc_write - b.acc_write;
+      // The functional counters come from the machine; the units add the port accesses.
+      ctx.execute(pc);
       const auto i32 = static_cast<std::int32_t>(pc);
       switch (in.opcode()) {
         case isa::Opcode::Sync: break;
         case isa::Opcode::Wcfg: {
           const auto& w = std::get<isa::Wcfg>(in.body);
           issue = total = wcfg_cycles(w, hw);
-          ctx.lut_active = static_cast<isa::WeightMode>(w.mode) != isa::WeightMode::Raw;
-          k.lut_writes += wcfg_lut_writes(w, hw);
           k.param.reads += wcfg_param_reads(w, hw);
           ctx.record(Unit::PeArray, s, s + total, kBusy, i32, 0);
           break;
@@ -88,17 +78,10 @@ void Model::compute_thread() {
           const GemmTiming t = gemm_timing(g, hw);
           issue = t.issue();
           total = t.total();
-          const std::int64_t macs = a.macs - b.macs;
-          k.macs += macs;
-          k.lut_reads += ctx.lut_active ? macs : 0;
-          k.pe_code_writes += t.nblocks * R * C;
           k.act.reads += t.pixels * t.nblocks;
           k.wgt.reads += t.nblocks * R;
-          const std::int64_t ar = t.pixels * (t.nblocks - (g.accumulate ? 0 : 1)), aw = t.pixels * t.nblocks;
-          k.acc_reads += ar;
-          k.acc_writes += aw;
-          k.acc.reads += ar;
-          k.acc.writes += aw;
+          k.acc.reads += t.pixels * (t.nblocks - (g.accumulate ? 0 : 1));
+          k.acc.writes += t.pixels * t.nblocks;
           ctx.record(Unit::PeArray, s, s + t.weight_load, kBusy, i32, 0);
           ctx.record(Unit::PeArray, s + t.weight_load, s + issue, kBusy, i32, 1);
           ctx.record(Unit::PeArray, s + issue, s + total, kBusy, i32, 2);
@@ -111,12 +94,8 @@ void Model::compute_thread() {
           total = t.total;
           const bool add = static_cast<isa::VecOp>(v.op) == isa::VecOp::Add;
           k.act.reads += t.pixels * t.taps * (add ? 2 : 1);
-          const std::int64_t ar = v.accumulate ? t.pixels : 0;
-          k.acc_reads += ar;
-          k.acc_writes += t.pixels;
-          k.acc.reads += ar;
+          k.acc.reads += v.accumulate ? t.pixels : 0;
           k.acc.writes += t.pixels;
-          k.vec_lane_ops += t.pixels * t.taps * v.n_lanes;
           ctx.record(Unit::Vector, s, s + total, kBusy, i32);
           break;
         }
@@ -126,10 +105,8 @@ void Model::compute_thread() {
           issue = t.issue;
           total = t.total;
           k.param.reads += t.bias_reads + t.shift_reads;
-          k.acc_reads += p.n_pix;
           k.acc.reads += p.n_pix;
           k.act.writes += p.n_pix * t.per_entry;
-          k.ppu_lane_ops += p.n_pix * p.n_cols;
           ctx.record(Unit::Ppu, s, s + total, kBusy, i32);
           break;
         }

@@ -14,39 +14,6 @@ UnitTime& UnitTime::operator+=(const UnitTime& o) {
   return *this;
 }
 
-SramCounters& SramCounters::operator+=(const SramCounters& o) {
-  read_bytes += o.read_bytes;
-  write_bytes += o.write_bytes;
-  reads += o.reads;
-  writes += o.writes;
-  return *this;
-}
-
-Counters& Counters::operator+=(const Counters& o) {
-  for (std::size_t i = 0; i < insns.size(); ++i) insns[i] += o.insns[i];
-  macs += o.macs;
-  lut_reads += o.lut_reads;
-  lut_writes += o.lut_writes;
-  pe_code_writes += o.pe_code_writes;
-  pe_weight_load += o.pe_weight_load;
-  pe_stream += o.pe_stream;
-  pe_drain += o.pe_drain;
-  pe_idle += o.pe_idle;
-  acc_reads += o.acc_reads;
-  acc_writes += o.acc_writes;
-  act += o.act;
-  wgt += o.wgt;
-  param += o.param;
-  acc += o.acc;
-  dram_read_bytes += o.dram_read_bytes;
-  dram_write_bytes += o.dram_write_bytes;
-  dram_read_bursts += o.dram_read_bursts;
-  dram_write_bursts += o.dram_write_bursts;
-  ppu_lane_ops += o.ppu_lane_ops;
-  vec_lane_ops += o.vec_lane_ops;
-  return *this;
-}
-
 double pe_utilization(const Counters& c, const HwConfig& hw, std::int64_t cycles) {
   if (cycles <= 0) return 0.0;
   return static_cast<double>(c.macs) / (static_cast<double>(hw.rows) * hw.cols * static_cast<double>(cycles));
@@ -60,31 +27,6 @@ double dram_bandwidth(const Counters& c, std::int64_t cycles) {
 namespace {
 
 using nlohmann::ordered_json;
-
-ordered_json sram_json(const SramCounters& s) {
-  return {{"read_bytes", s.read_bytes}, {"write_bytes", s.write_bytes}, {"reads", s.reads}, {"writes", s.writes}};
-}
-
-ordered_json counters_json(const Counters& c) {
-  ordered_json insns = ordered_json::object();
-  for (int op = 0; op < isa::kNumOpcodes; ++op)
-    insns[std::string(isa::opcode_name(static_cast<isa::Opcode>(op)))] = c.insns[static_cast<std::size_t>(op)];
-  return {{"instructions", insns},
-          {"macs", c.macs},
-          {"lut_reads", c.lut_reads},
-          {"lut_writes", c.lut_writes},
-          {"pe_code_writes", c.pe_code_writes},
-          {"pe_cycles",
-           {{"weight_load", c.pe_weight_load}, {"stream", c.pe_stream}, {"drain", c.pe_drain}, {"idle", c.pe_idle}}},
-          {"acc_reads", c.acc_reads},
-          {"acc_writes", c.acc_writes},
-          {"sram", {{"act", sram_json(c.act)}, {"wgt", sram_json(c.wgt)}, {"param", sram_json(c.param)},
-                    {"acc", sram_json(c.acc)}}},
-          {"dram", {{"read_bytes", c.dram_read_bytes}, {"write_bytes", c.dram_write_bytes},
-                    {"read_bursts", c.dram_read_bursts}, {"write_bursts", c.dram_write_bursts}}},
-          {"ppu_lane_ops", c.ppu_lane_ops},
-          {"vec_lane_ops", c.vec_lane_ops}};
-}
 
 ordered_json units_json(const std::array<UnitTime, kNumUnits>& u) {
   ordered_json j = ordered_json::object();
@@ -112,19 +54,9 @@ std::string pad(std::string s, std::size_t w, bool right = true) {
 }  // namespace
 
 ordered_json SimReport::to_json() const {
-  ordered_json j;
-  j["format"] = "lutsim-sim-report";
-  j["version"] = 1;
-  j["network"] = network;
-  ordered_json h = ordered_json::parse(hw.to_json());
-  char fp[32];
-  std::snprintf(fp, sizeof fp, "0x%016llx", static_cast<unsigned long long>(hw.fingerprint()));
-  h["fingerprint"] = fp;
-  j["hw"] = h;
-  j["clock_mhz"] = hw.clock_mhz;
-  j["images"] = images;
+  ordered_json j = report_head_json(network, hw, images);
   j["total"] = {{"cycles", cycles},
-                {"counters", counters_json(counters)},
+                {"counters", counters_json(counters, true)},
                 {"units", units_json(units)},
                 {"pe_utilization", pe_utilization(counters, hw, cycles)},
                 {"dram_bandwidth_bytes_per_cycle", dram_bandwidth(counters, cycles)}};
@@ -139,7 +71,7 @@ ordered_json SimReport::to_json() const {
                   {"start_cycle", l.start_cycle},
                   {"end_cycle", l.end_cycle},
                   {"cycles", sum},
-                  {"counters", counters_json(l.counters)},
+                  {"counters", counters_json(l.counters, true)},
                   {"units", units_json(l.units)},
                   {"pe_utilization", pe_utilization(l.counters, hw, sum)},
                   {"dram_bandwidth_bytes_per_cycle", dram_bandwidth(l.counters, sum)}});

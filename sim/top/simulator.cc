@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 
+#include "lutsim/firmware/image_runner.h"
 #include "lutsim/model/error.h"
 #include "model.h"
 
@@ -22,10 +22,9 @@ std::string_view stall_name(Stall s) {
 }
 
 struct Simulator::Impl {
-  explicit Impl(const Program& p) : machine(p.hw, p.dram_bytes) {}
+  explicit Impl(const Program& p) : machine(p.hw, p.dram_bytes), runner(p, true) {}
   Machine machine;
-  bool fresh = true;
-  std::uint64_t image = 0;
+  ImageRunner runner;  // every instruction runs through the machine: only STOREs change its DRAM
 };
 
 namespace {
@@ -169,38 +168,24 @@ nlohmann::ordered_json Simulator::timeline_json() const {
 
 Tensor Simulator::run(const Tensor& batch) {
   const Program& p = p_;
-  const ValueRegion& iv = p.values.at(static_cast<std::size_t>(p.input));
-  if (batch.dtype() != iv.dtype || batch.rank() != 4 || batch.dim(0) < 1 || batch.dim(1) != iv.h ||
-      batch.dim(2) != iv.w || batch.dim(3) != iv.c)
-    throw Error("input is " + std::string(dtype_name(batch.dtype())) + " " + shape_str(batch.shape()) +
-                ", program for '" + p.network + "' expects " + std::string(dtype_name(iv.dtype)) + " [N, " +
-                std::to_string(iv.h) + ", " + std::to_string(iv.w) + ", " + std::to_string(iv.c) + "]");
+  impl_->runner.check_input(batch);
   Model& m = model();
   if (m.broken)
     throw Error("the SystemC model stopped after an error earlier in this process and cannot run again");
   if (!opt_.vcd.empty() && m.initialized && !m.vcd)
     throw Error(opt_.vcd + ": a VCD can only be written by the first SystemC simulation of a process");
   RunContext& ctx = m.ctx;
-  const std::int64_t N = batch.dim(0);
-  const ValueRegion& ov = p.values.at(static_cast<std::size_t>(p.output));
-  Tensor out(ov.dtype, {N, ov.h, ov.w, ov.c}, ov.exponent);
   Machine& mach = impl_->machine;
+  ImageRunner& runner = impl_->runner;
 
   ctx.prog = &p;
   ctx.hw = p.hw;
   ctx.machine = &mach;
   ctx.watchdog = opt_.watchdog_cycles;
-  ctx.layer_of.assign(p.code.size(), -1);
-  for (std::size_t i = 0; i < p.layers.size(); ++i)
-    for (std::uint32_t pc = p.layers[i].first; pc < p.layers[i].end && pc < p.code.size(); ++pc)
-      ctx.layer_of[pc] = static_cast<int>(i);
+  ctx.layer_of = runner.layer_of();
 
-  for (std::int64_t n = 0; n < N; ++n) {
-    auto dram = mach.dram();
-    if (!impl_->fresh) std::fill(dram.begin() + static_cast<std::ptrdiff_t>(p.dram_init.size()), dram.end(), std::uint8_t{0});
-    impl_->fresh = false;
-    std::copy(p.dram_init.begin(), p.dram_init.end(), dram.begin());
-    std::memcpy(dram.data() + iv.addr, batch.raw() + n * static_cast<std::int64_t>(iv.bytes()), iv.bytes());
+  auto run_one = [&](std::int64_t) {
+    const std::span<std::uint8_t> dram = mach.dram();
     // Resets the tokens and the weight path's state as Machine::run does (the memories keep their contents).
     mach.run({});
 
@@ -212,7 +197,6 @@ Tensor Simulator::run(const Tensor& batch) {
     ctx.last_issued.clear();
     ctx.tokens = {};
     ctx.load_busy = ctx.store_busy = false;
-    ctx.lut_active = false;
     ctx.image_done = false;
     ctx.image_start = now_cycles();
     ctx.last_progress = ctx.image_start;
@@ -236,20 +220,13 @@ Tensor Simulator::run(const Tensor& batch) {
       m.broken = true;
       throw Error("the SystemC model stopped before the program completed\n" + ctx.state_dump());
     }
-    std::memcpy(out.raw() + n * static_cast<std::int64_t>(ov.bytes()), dram.data() + ov.addr, ov.bytes());
 
-    // Layer windows partition the image's run at each layer's last completion.
+    // Layer windows partition the image's run at each layer's last completion; a last window holds what follows.
     const std::size_t nl = p.layers.size();
     std::vector<LayerReport> layers(nl + 1);
-    std::vector<std::int64_t> bounds(nl + 2, ctx.image_start);
-    for (std::size_t i = 0; i < nl; ++i) {
-      std::int64_t end = bounds[i];
-      for (std::uint32_t pc = p.layers[i].first; pc < p.layers[i].end; ++pc) end = std::max(end, ctx.insn_done[pc]);
-      bounds[i + 1] = end;
-      layers[i].counters = ctx.layer_counters[i];
-    }
-    bounds[nl + 1] = std::max(bounds[nl], ctx.end_cycle);
-    layers[nl].counters = ctx.layer_counters[nl];
+    std::vector<std::int64_t> bounds = layer_windows(p.layers, ctx.insn_done, ctx.image_start);
+    bounds.push_back(std::max(bounds[nl], ctx.end_cycle));
+    for (std::size_t i = 0; i <= nl; ++i) layers[i].counters = ctx.layer_counters[i];
     account(ctx, bounds, layers);
 
     insn_times_.assign(p.code.size(), InsnTime{});
@@ -277,16 +254,10 @@ Tensor Simulator::run(const Tensor& batch) {
       }
       timeline_ = timeline(ctx, marks);
     }
-    if (opt_.keep_values && n == N - 1) {
-      values_.clear();
-      for (const ValueRegion& v : p.values) {
-        Tensor t(v.dtype, {1, v.h, v.w, v.c}, v.exponent);
-        std::memcpy(t.raw(), dram.data() + v.addr, v.bytes());
-        values_.push_back(std::move(t));
-      }
-    }
-  }
-  return out;
+  };
+  BatchOutputs out = runner.run(batch, mach.dram(), opt_.keep_values ? KeepValues::LastImage : KeepValues::None, run_one);
+  if (opt_.keep_values) values_ = std::move(out.values);
+  return std::move(out.output);
 }
 
 }  // namespace lutsim::sim

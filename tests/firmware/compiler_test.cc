@@ -88,9 +88,9 @@ TEST(Compiler, WindowsAreReadInPlaceWithoutDramInflation) {
   const IsaResult r = interpret(p, b.random_input(1));
   const std::int64_t in_bytes = 12 * 12 * 16, params = static_cast<std::int64_t>(p.dram_init.size());
   // Weights: 3 kernel rows x ceil(3 * 16 / 16) chunks of 16 x 16 4-bit codes; parameters: 16 LUT bytes + 16 biases.
-  EXPECT_EQ(r.stats.dram_read, in_bytes + 9 * 16 * 8 + 16 + 64);
+  EXPECT_EQ(r.stats.dram_read_bytes, in_bytes + 9 * 16 * 8 + 16 + 64);
   EXPECT_LE(9 * 16 * 8 + 16 + 64, params);
-  EXPECT_EQ(r.stats.dram_write, 12 * 12 * 16);
+  EXPECT_EQ(r.stats.dram_write_bytes, 12 * 12 * 16);
   EXPECT_EQ(r.stats.macs, 12 * 12 * 16 * 9 * 16);
 }
 

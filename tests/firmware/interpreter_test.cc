@@ -77,8 +77,8 @@ TEST(Load, BoxWithPaddingIntoEachSram) {
   for (std::size_t i = 0; i < expect.size(); ++i) EXPECT_EQ(m.act()[10 + i], expect[i]) << i;
   EXPECT_EQ(m.act()[9], 0);
   EXPECT_EQ(m.act()[10 + expect.size()], 0);
-  EXPECT_EQ(m.stats().dram_read, 12);
-  EXPECT_EQ(m.stats().act_write, 30);
+  EXPECT_EQ(m.stats().dram_read_bytes, 12);
+  EXPECT_EQ(m.stats().act.write_bytes, 30);
   l.buf = 1;
   l.sram_addr = 0;
   l.pad_top = l.pad_left = l.pad_right = 0;
@@ -88,7 +88,7 @@ TEST(Load, BoxWithPaddingIntoEachSram) {
   l.buf = 2;
   m.run(std::vector{I(l)});
   EXPECT_EQ(m.param()[2], 12);
-  EXPECT_EQ(m.stats().param_write, 12);
+  EXPECT_EQ(m.stats().param.write_bytes, 12);
 }
 
 TEST(Load, OnlyPadding) {
@@ -104,7 +104,7 @@ TEST(Load, OnlyPadding) {
   m.run(std::vector{I(l)});
   for (int i = 0; i < 12; ++i) EXPECT_EQ(m.act()[static_cast<std::size_t>(i)], 0x80);
   EXPECT_EQ(m.act()[12], 0);
-  EXPECT_EQ(m.stats().dram_read, 0);
+  EXPECT_EQ(m.stats().dram_read_bytes, 0);
 }
 
 TEST(Store, DenseBoxToStridedDram) {
@@ -124,8 +124,8 @@ TEST(Store, DenseBoxToStridedDram) {
     for (int y = 0; y < 3; ++y)
       for (int x = 0; x < 2; ++x) EXPECT_EQ(m.dram()[static_cast<std::size_t>(3 + z * 40 + y * 4 + x)], k++);
   EXPECT_EQ(m.dram()[5], 0);
-  EXPECT_EQ(m.stats().dram_write, 12);
-  EXPECT_EQ(m.stats().act_read, 12);
+  EXPECT_EQ(m.stats().dram_write_bytes, 12);
+  EXPECT_EQ(m.stats().act.read_bytes, 12);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -54,19 +54,19 @@ bool expect_sim_equals_golden(const Network& net, const HwConfig& hw, const Tens
   for (std::size_t l = 0; l < p.layers.size(); ++l) {
     SCOPED_TRACE("layer " + p.layers[l].name);
     const Counters& c = r.layers[l].counters;
-    const IsaStats& st = isa.layer_stats[l];
+    const Counters& st = isa.layer_stats[l];
     EXPECT_EQ(c.insns, st.insns);
     EXPECT_EQ(c.macs, st.macs);
-    EXPECT_EQ(c.dram_read_bytes, st.dram_read);
-    EXPECT_EQ(c.dram_write_bytes, st.dram_write);
-    EXPECT_EQ(c.act.read_bytes, st.act_read);
-    EXPECT_EQ(c.act.write_bytes, st.act_write);
-    EXPECT_EQ(c.wgt.read_bytes, st.wgt_read);
-    EXPECT_EQ(c.wgt.write_bytes, st.wgt_write);
-    EXPECT_EQ(c.param.read_bytes, st.param_read);
-    EXPECT_EQ(c.param.write_bytes, st.param_write);
-    EXPECT_EQ(c.acc.read_bytes, st.acc_read);
-    EXPECT_EQ(c.acc.write_bytes, st.acc_write);
+    EXPECT_EQ(c.dram_read_bytes, st.dram_read_bytes);
+    EXPECT_EQ(c.dram_write_bytes, st.dram_write_bytes);
+    EXPECT_EQ(c.act.read_bytes, st.act.read_bytes);
+    EXPECT_EQ(c.act.write_bytes, st.act.write_bytes);
+    EXPECT_EQ(c.wgt.read_bytes, st.wgt.read_bytes);
+    EXPECT_EQ(c.wgt.write_bytes, st.wgt.write_bytes);
+    EXPECT_EQ(c.param.read_bytes, st.param.read_bytes);
+    EXPECT_EQ(c.param.write_bytes, st.param.write_bytes);
+    EXPECT_EQ(c.acc.read_bytes, st.acc.read_bytes);
+    EXPECT_EQ(c.acc.write_bytes, st.acc.write_bytes);
   }
   return true;
 }

@@ -103,28 +103,6 @@ std::string_view schedule_name(Schedule s) {
   return "?";
 }
 
-std::int64_t IsaStats::instructions() const {
-  std::int64_t n = 0;
-  for (std::int64_t v : insns) n += v;
-  return n;
-}
-
-IsaStats& IsaStats::operator+=(const IsaStats& o) {
-  for (std::size_t i = 0; i < insns.size(); ++i) insns[i] += o.insns[i];
-  macs += o.macs;
-  dram_read += o.dram_read;
-  dram_write += o.dram_write;
-  act_read += o.act_read;
-  act_write += o.act_write;
-  wgt_read += o.wgt_read;
-  wgt_write += o.wgt_write;
-  param_read += o.param_read;
-  param_write += o.param_write;
-  acc_read += o.acc_read;
-  acc_write += o.acc_write;
-  return *this;
-}
-
 // The context of the instruction being executed, for error messages.
 struct Machine::Ctx {
   std::uint32_t pc = 0;
@@ -164,18 +142,21 @@ Machine::~Machine() = default;
 Machine::Machine(Machine&&) noexcept = default;
 Machine& Machine::operator=(Machine&&) noexcept = default;
 
-void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std::span<const LayerRange> layers) {
-  stats_ = IsaStats{};
-  layer_stats_.assign(layers.size(), IsaStats{});
+void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std::span<const LayerRange> layers,
+                  std::span<const int> layer_of) {
+  stats_ = Counters{};
+  layer_stats_.assign(layers.size(), Counters{});
   tokens_ = {};
   wmode_ = 0;
   wbits_ = 8;
   in_group_ = out_group_ = out_offset_ = 0;
   std::fill(luts_.begin(), luts_.end(), std::int8_t{0});
   scratch_->lut_hash = hash_bytes(0, reinterpret_cast<const std::uint8_t*>(luts_.data()), luts_.size());
-  std::vector<int> layer_of(code.size(), -1);
-  for (std::size_t i = 0; i < layers.size(); ++i)
-    for (std::uint32_t pc = layers[i].first; pc < layers[i].end && pc < code.size(); ++pc) layer_of[pc] = static_cast<int>(i);
+  std::vector<int> own_map;
+  if (layer_of.size() != code.size()) {
+    own_map = layer_of_pcs(layers, code.size());
+    layer_of = own_map;
+  }
 
   auto ctx_of = [&](std::uint32_t pc) {
     Ctx c;
@@ -194,7 +175,7 @@ void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std
     const Flags f = token_flags(in);
     for (int t : f.pops) if (t >= 0) --tokens_[static_cast<std::size_t>(t)];
     const int li = layer_of[pc];
-    IsaStats& st = li >= 0 ? layer_stats_[static_cast<std::size_t>(li)] : stats_;
+    Counters& st = li >= 0 ? layer_stats_[static_cast<std::size_t>(li)] : stats_;
     exec(in, st, c);
     for (int t : f.pushes) if (t >= 0) ++tokens_[static_cast<std::size_t>(t)];
   };
@@ -254,7 +235,7 @@ void Machine::run(std::span<const isa::Instruction> code, Schedule schedule, std
       throw Error(where + ": " + msg);
     }
   }
-  for (const IsaStats& s : layer_stats_) stats_ += s;
+  for (const Counters& s : layer_stats_) stats_ += s;
 }
 
 void Machine::execute(const isa::Instruction& in, std::uint32_t pc) {
@@ -267,7 +248,7 @@ void Machine::execute(const isa::Instruction& in, std::uint32_t pc) {
   exec(in, stats_, c);
 }
 
-void Machine::exec(const isa::Instruction& in, IsaStats& st, const Ctx& ctx) {
+void Machine::exec(const isa::Instruction& in, Counters& st, const Ctx& ctx) {
   ++st.insns[static_cast<std::size_t>(in.opcode())];
   switch (in.opcode()) {
     case isa::Opcode::Sync: return;
@@ -280,16 +261,16 @@ void Machine::exec(const isa::Instruction& in, IsaStats& st, const Ctx& ctx) {
   }
 }
 
-void Machine::exec_load(const isa::Load& l, IsaStats& st, const Ctx& ctx) {
+void Machine::exec_load(const isa::Load& l, Counters& st, const Ctx& ctx) {
   const std::int64_t X = l.x_size, Y = l.y_size + l.pad_left + l.pad_right, Z = l.z_size + l.pad_top + l.pad_bottom;
   std::uint8_t* mem;
   std::int64_t size;
   const char* name;
   std::int64_t* counter;
   switch (static_cast<isa::Buffer>(l.buf)) {
-    case isa::Buffer::Act: mem = act_.data(); size = act_size_; name = "activation SRAM"; counter = &st.act_write; break;
-    case isa::Buffer::Wgt: mem = wgt_.data(); size = wgt_size_; name = "weight SRAM"; counter = &st.wgt_write; break;
-    default: mem = param_.data(); size = param_size_; name = "parameter SRAM"; counter = &st.param_write; break;
+    case isa::Buffer::Act: mem = act_.data(); size = act_size_; name = "activation SRAM"; counter = &st.act.write_bytes; break;
+    case isa::Buffer::Wgt: mem = wgt_.data(); size = wgt_size_; name = "weight SRAM"; counter = &st.wgt.write_bytes; break;
+    default: mem = param_.data(); size = param_size_; name = "parameter SRAM"; counter = &st.param.write_bytes; break;
   }
   ctx.range(name, "write", l.sram_addr, l.sram_addr + Z * Y * X, size);
   if (l.y_size > 0 && l.z_size > 0)
@@ -314,11 +295,11 @@ void Machine::exec_load(const isa::Load& l, IsaStats& st, const Ctx& ctx) {
       for (std::int64_t y = 0; y < l.y_size; ++y) std::memcpy(d + y * X, src + y * l.y_stride, static_cast<std::size_t>(X));
     }
   }
-  st.dram_read += l.y_size * l.z_size * X;
+  st.dram_read_bytes += l.y_size * l.z_size * X;
   *counter += Z * Y * X;
 }
 
-void Machine::exec_store(const isa::Store& s, IsaStats& st, const Ctx& ctx) {
+void Machine::exec_store(const isa::Store& s, Counters& st, const Ctx& ctx) {
   const std::int64_t X = s.x_size, n = s.x_size * s.y_size * s.z_size;
   ctx.range("activation SRAM", "read", s.sram_addr, s.sram_addr + n, act_size_);
   ctx.range("DRAM", "write", s.dram_addr, s.dram_addr + (s.z_size - 1) * s.z_stride + (s.y_size - 1) * s.y_stride + X,
@@ -333,11 +314,11 @@ void Machine::exec_store(const isa::Store& s, IsaStats& st, const Ctx& ctx) {
       for (std::int64_t y = 0; y < s.y_size; ++y, src += X) std::memcpy(d + y * s.y_stride, src, static_cast<std::size_t>(X));
     }
   }
-  st.act_read += n;
-  st.dram_write += n;
+  st.act.read_bytes += n;
+  st.dram_write_bytes += n;
 }
 
-void Machine::exec_wcfg(const isa::Wcfg& w, IsaStats& st, const Ctx& ctx) {
+void Machine::exec_wcfg(const isa::Wcfg& w, Counters& st, const Ctx& ctx) {
   const int C = hw_.cols;
   const std::int64_t n = std::int64_t{1} << (w.bits == 8 ? 0 : w.bits);
   wmode_ = static_cast<int>(w.mode);
@@ -351,14 +332,15 @@ void Machine::exec_wcfg(const isa::Wcfg& w, IsaStats& st, const Ctx& ctx) {
     for (int c = 0; c < C; ++c)
       std::memcpy(&luts_[static_cast<std::size_t>(c) * isa::kLutEntriesMax], &param_[static_cast<std::size_t>(w.lut_addr)],
                   static_cast<std::size_t>(n));
-    st.param_read += n;
+    st.param.read_bytes += n;
   } else if (w.mode == static_cast<std::int64_t>(isa::WeightMode::PerChannel)) {
     ctx.range("parameter SRAM", "read", w.lut_addr, w.lut_addr + C * n, param_size_);
     for (int c = 0; c < C; ++c)
       std::memcpy(&luts_[static_cast<std::size_t>(c) * isa::kLutEntriesMax], &param_[static_cast<std::size_t>(w.lut_addr + c * n)],
                   static_cast<std::size_t>(n));
-    st.param_read += C * n;
+    st.param.read_bytes += C * n;
   }
+  if (w.mode != static_cast<std::int64_t>(isa::WeightMode::Raw)) st.lut_writes += std::int64_t{C} << w.bits;
   scratch_->lut_hash = hash_bytes(0, reinterpret_cast<const std::uint8_t*>(luts_.data()), luts_.size());
 }
 
@@ -421,7 +403,7 @@ void Machine::decode_weights(const isa::Gemm& g, std::int64_t nch, std::int64_t 
   out.active = active;
 }
 
-void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
+void Machine::exec_gemm(const isa::Gemm& g, Counters& st, const Ctx& ctx) {
   const int R = hw_.rows, C = hw_.cols;
   const std::int64_t nch = (g.span + R - 1) / R;
   const std::int64_t nblocks = g.taps_y * g.taps_x * nch;
@@ -513,13 +495,18 @@ void Machine::exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx) {
   if (!portable_ && interp::have_vnni()) interp::gemm_vnni(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits, threads_);
   else interp::gemm_portable(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits, threads_);
   st.macs += P * active;
-  st.act_read += P * rows_total;
-  st.wgt_read += nblocks * wblk;
-  st.acc_read += P * g.n_cols * 4 * (nblocks - (g.accumulate ? 0 : 1));
-  st.acc_write += P * g.n_cols * 4 * nblocks;
+  if (wmode_ != static_cast<int>(isa::WeightMode::Raw)) st.lut_reads += P * active;
+  st.pe_code_writes += nblocks * R * C;
+  st.act.read_bytes += P * rows_total;
+  st.wgt.read_bytes += nblocks * wblk;
+  const std::int64_t acc_reads = P * (nblocks - (g.accumulate ? 0 : 1));
+  st.acc_reads += acc_reads;
+  st.acc_writes += P * nblocks;
+  st.acc.read_bytes += acc_reads * g.n_cols * 4;
+  st.acc.write_bytes += P * g.n_cols * 4 * nblocks;
 }
 
-void Machine::exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx) {
+void Machine::exec_vec(const isa::Vec& v, Counters& st, const Ctx& ctx) {
   const int C = hw_.cols;
   const std::int64_t P = v.out_h * v.out_w, taps = v.taps_y * v.taps_x, n = v.n_lanes;
   const std::int64_t extent = ((v.out_h - 1) * v.stride_y + (v.taps_y - 1) * v.dil_y) * v.row_stride +
@@ -550,12 +537,15 @@ void Machine::exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx) {
       a.tap_off[static_cast<std::size_t>(t)] = ty * v.dil_y * v.row_stride + tx * v.dil_x * v.pix_stride;
   if (!portable_ && interp::have_vnni()) interp::vec_avx512(a);
   else interp::vec_portable(a);
-  st.act_read += P * taps * n * (op == isa::VecOp::Add ? 2 : 1);
-  st.acc_read += v.accumulate ? P * n * 4 : 0;
-  st.acc_write += P * n * 4;
+  st.act.read_bytes += P * taps * n * (op == isa::VecOp::Add ? 2 : 1);
+  st.acc_reads += v.accumulate ? P : 0;
+  st.acc_writes += P;
+  st.acc.read_bytes += v.accumulate ? P * n * 4 : 0;
+  st.acc.write_bytes += P * n * 4;
+  st.vec_lane_ops += P * taps * n;
 }
 
-void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
+void Machine::exec_ppu(const isa::Ppu& p, Counters& st, const Ctx& ctx) {
   const std::int64_t C = hw_.cols;
   const int A = hw_.acc_bits;
   const std::int64_t es = p.out_s32 ? 4 : 1;
@@ -565,7 +555,7 @@ void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
   if (p.bias_en) {
     ctx.range("parameter SRAM", "read", p.bias_addr, p.bias_addr + 4 * p.n_cols, param_size_);
     std::memcpy(bias, &param_[static_cast<std::size_t>(p.bias_addr)], static_cast<std::size_t>(4 * p.n_cols));
-    st.param_read += 4 * p.n_cols;
+    st.param.read_bytes += 4 * p.n_cols;
   }
   const bool pc_shift = p.shift_per_channel && !p.out_s32;
   if (pc_shift) {
@@ -576,7 +566,7 @@ void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
         ctx.fail("per-channel shift of lane " + std::to_string(c) + " (parameter SRAM byte " + std::to_string(p.shift_addr + c) +
                  ") is " + std::to_string(shift[c]) + ", outside [" + std::to_string(kMinShift) + ", " + std::to_string(kMaxShift) + "]");
     }
-    st.param_read += p.n_cols;
+    st.param.read_bytes += p.n_cols;
   } else {
     for (std::int64_t c = 0; c < p.n_cols; ++c) shift[c] = static_cast<std::int32_t>(p.shift_imm);
   }
@@ -609,8 +599,10 @@ void Machine::exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx) {
     if (!portable_ && interp::have_vnni()) interp::ppu8_avx512(a);
     else interp::ppu8_portable(a);
   }
-  st.acc_read += p.n_pix * p.n_cols * 4;
-  st.act_write += p.n_pix * p.n_cols * es;
+  st.acc_reads += p.n_pix;
+  st.acc.read_bytes += p.n_pix * p.n_cols * 4;
+  st.act.write_bytes += p.n_pix * p.n_cols * es;
+  st.ppu_lane_ops += p.n_pix * p.n_cols;
 }
 
 namespace {
@@ -620,64 +612,23 @@ const Program& validated(const Program& p) {
 }
 }  // namespace
 
-Interpreter::Interpreter(const Program& p) : p_(validated(p)), m_(p.hw, p.dram_bytes) {
-  for (const isa::Instruction& in : p.code) {
-    if (in.opcode() != isa::Opcode::Store) continue;
-    const isa::Store& s = std::get<isa::Store>(in.body);
-    const std::uint64_t lo = static_cast<std::uint64_t>(s.dram_addr);
-    const std::uint64_t hi = lo + static_cast<std::uint64_t>((s.z_size - 1) * s.z_stride + (s.y_size - 1) * s.y_stride + s.x_size);
-    stored_.emplace_back(std::min(lo, p.dram_bytes), std::min(hi, p.dram_bytes));
-  }
-  std::sort(stored_.begin(), stored_.end());
-  std::size_t n = 0;
-  for (const auto& r : stored_) {
-    if (n > 0 && r.first <= stored_[n - 1].second) stored_[n - 1].second = std::max(stored_[n - 1].second, r.second);
-    else stored_[n++] = r;
-  }
-  stored_.resize(n);
-}
+Interpreter::Interpreter(const Program& p) : p_(validated(p)), m_(p.hw, p.dram_bytes), runner_(p, true) {}
 
 IsaResult Interpreter::run(const Tensor& input, const IsaOptions& opt) {
-  const Program& p = p_;
-  const ValueRegion& iv = p.values.at(static_cast<std::size_t>(p.input));
-  if (input.dtype() != iv.dtype || input.rank() != 4 || input.dim(0) < 1 || input.dim(1) != iv.h || input.dim(2) != iv.w ||
-      input.dim(3) != iv.c)
-    throw Error("input is " + std::string(dtype_name(input.dtype())) + " " + shape_str(input.shape()) + ", program for '" +
-                p.network + "' expects " + std::string(dtype_name(iv.dtype)) + " [N, " + std::to_string(iv.h) + ", " +
-                std::to_string(iv.w) + ", " + std::to_string(iv.c) + "]");
-  const std::int64_t N = input.dim(0);
-  const ValueRegion& ov = p.values.at(static_cast<std::size_t>(p.output));
   IsaResult res;
-  res.output = Tensor(ov.dtype, {N, ov.h, ov.w, ov.c}, ov.exponent);
-  if (opt.keep_values)
-    for (const ValueRegion& v : p.values) res.values.emplace_back(v.dtype, Shape{N, v.h, v.w, v.c}, v.exponent);
-  res.layer_stats.assign(p.layers.size(), IsaStats{});
+  res.layer_stats.assign(p_.layers.size(), Counters{});
   m_.set_portable_kernels(opt.portable_kernels);
   m_.set_threads(opt.threads);
-  for (std::int64_t n = 0; n < N; ++n) {
-    auto dram = m_.dram();
-    if (fresh_) {
-      std::copy(p.dram_init.begin(), p.dram_init.end(), dram.begin());
-      fresh_ = false;
-    } else {  // back to the memory image: only what the STOREs of the last run may have changed
-      const std::uint64_t init = p.dram_init.size();
-      for (const auto& [lo, hi] : stored_) {
-        if (lo < init) std::memcpy(dram.data() + lo, p.dram_init.data() + lo, std::min(hi, init) - lo);
-        if (hi > init) std::memset(dram.data() + std::max(lo, init), 0, hi - std::max(lo, init));
-      }
-    }
-    std::memcpy(dram.data() + iv.addr, input.raw() + n * static_cast<std::int64_t>(iv.bytes()), iv.bytes());
-    m_.run(p.code, opt.schedule, p.layers);
-    std::memcpy(res.output.raw() + n * static_cast<std::int64_t>(ov.bytes()), dram.data() + ov.addr, ov.bytes());
-    if (opt.keep_values)
-      for (std::size_t id = 0; id < p.values.size(); ++id) {
-        const ValueRegion& v = p.values[id];
-        std::memcpy(res.values[id].raw() + n * static_cast<std::int64_t>(v.bytes()), dram.data() + v.addr, v.bytes());
-      }
-    res.stats += m_.stats();
-    res.tokens_left = m_.tokens();
-    for (std::size_t i = 0; i < p.layers.size(); ++i) res.layer_stats[i] += m_.per_layer_stats()[i];
-  }
+  BatchOutputs out = runner_.run(input, m_.dram(), opt.keep_values ? KeepValues::EveryImage : KeepValues::None,
+                                 [&](std::int64_t) {
+                                   m_.run(p_.code, opt.schedule, p_.layers, runner_.layer_of());
+                                   res.stats += m_.stats();
+                                   res.tokens_left = m_.tokens();
+                                   for (std::size_t i = 0; i < p_.layers.size(); ++i)
+                                     res.layer_stats[i] += m_.per_layer_stats()[i];
+                                 });
+  res.output = std::move(out.output);
+  res.values = std::move(out.values);
   return res;
 }
 

@@ -11,9 +11,10 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "lutsim/firmware/counters.h"
+#include "lutsim/firmware/image_runner.h"
 #include "lutsim/firmware/isa.h"
 #include "lutsim/firmware/program.h"
 #include "lutsim/hw/config.h"
@@ -28,26 +29,6 @@ enum class Schedule : std::uint8_t {
   ComputeFirst,  // decoupled: compute, then store, then load: consumers run as early as allowed
 };
 std::string_view schedule_name(Schedule s);  // "program_order", "load_first", "compute_first"
-
-// Counts of what the instructions did. Bytes are bytes moved through each memory's ports.
-struct IsaStats {
-  std::array<std::int64_t, isa::kNumOpcodes> insns{};  // instructions executed, by opcode
-  std::int64_t macs = 0;          // PE multiply-accumulates with an active weight, valid row and column
-  std::int64_t dram_read = 0;     // bytes read by LOAD
-  std::int64_t dram_write = 0;    // bytes written by STORE
-  std::int64_t act_read = 0;      // activation SRAM bytes read (GEMM rows, VEC operands, STORE)
-  std::int64_t act_write = 0;     // activation SRAM bytes written (LOAD incl. padding, PPU)
-  std::int64_t wgt_read = 0;      // weight SRAM bytes read (GEMM weight blocks)
-  std::int64_t wgt_write = 0;     // weight SRAM bytes written (LOAD)
-  std::int64_t param_read = 0;    // parameter SRAM bytes read (WCFG LUTs, PPU biases and shifts)
-  std::int64_t param_write = 0;   // parameter SRAM bytes written (LOAD)
-  std::int64_t acc_read = 0;      // accumulator SRAM bytes read (4 per lane)
-  std::int64_t acc_write = 0;     // accumulator SRAM bytes written (4 per lane)
-
-  std::int64_t instructions() const;
-  IsaStats& operator+=(const IsaStats& o);
-  bool operator==(const IsaStats&) const = default;
-};
 
 struct DecodedWeights;
 
@@ -73,9 +54,9 @@ class Machine {
 
   // Runs the instructions to completion, starting from reset token counters and weight-path state (the memories
   // keep their contents). `layers`, when given, names the layer of a failing instruction and
-  // attributes statistics per layer (per_layer_stats()).
+  // attributes statistics per layer (per_layer_stats()); `layer_of`, when given, is their map by pc (layer_of_pcs).
   void run(std::span<const isa::Instruction> code, Schedule schedule = Schedule::ProgramOrder,
-           std::span<const LayerRange> layers = {});
+           std::span<const LayerRange> layers = {}, std::span<const int> layer_of = {});
 
   // Executes one instruction's data semantics (its SRAM/DRAM/accumulator effects and weight-path state), ignoring
   // its token flags; statistics are added to stats(). For timing models that schedule instructions themselves and
@@ -87,18 +68,19 @@ class Machine {
   // Worker threads of the GEMM and PPU kernels (OpenMP); results do not depend on it.
   void set_threads(int n) { threads_ = n < 1 ? 1 : n; }
 
-  const IsaStats& stats() const { return stats_; }
-  const std::vector<IsaStats>& per_layer_stats() const { return layer_stats_; }
+  // The functional counters (counters.h) of the last run(), or of the execute() calls since.
+  const Counters& stats() const { return stats_; }
+  const std::vector<Counters>& per_layer_stats() const { return layer_stats_; }
 
  private:
   struct Ctx;
-  void exec(const isa::Instruction& in, IsaStats& st, const Ctx& ctx);
-  void exec_load(const isa::Load& l, IsaStats& st, const Ctx& ctx);
-  void exec_store(const isa::Store& s, IsaStats& st, const Ctx& ctx);
-  void exec_wcfg(const isa::Wcfg& w, IsaStats& st, const Ctx& ctx);
-  void exec_gemm(const isa::Gemm& g, IsaStats& st, const Ctx& ctx);
-  void exec_vec(const isa::Vec& v, IsaStats& st, const Ctx& ctx);
-  void exec_ppu(const isa::Ppu& p, IsaStats& st, const Ctx& ctx);
+  void exec(const isa::Instruction& in, Counters& st, const Ctx& ctx);
+  void exec_load(const isa::Load& l, Counters& st, const Ctx& ctx);
+  void exec_store(const isa::Store& s, Counters& st, const Ctx& ctx);
+  void exec_wcfg(const isa::Wcfg& w, Counters& st, const Ctx& ctx);
+  void exec_gemm(const isa::Gemm& g, Counters& st, const Ctx& ctx);
+  void exec_vec(const isa::Vec& v, Counters& st, const Ctx& ctx);
+  void exec_ppu(const isa::Ppu& p, Counters& st, const Ctx& ctx);
   void decode_weights(const isa::Gemm& g, std::int64_t nch, std::int64_t nblocks, std::int64_t wrow, std::int64_t wblk,
                       DecodedWeights& out) const;
 
@@ -114,8 +96,8 @@ class Machine {
   std::int64_t in_group_ = 0, out_group_ = 0, out_offset_ = 0;
   struct Scratch;  // decoded-weight cache and kernel buffers (interpreter.cc)
   std::unique_ptr<Scratch> scratch_;
-  IsaStats stats_;
-  std::vector<IsaStats> layer_stats_;
+  Counters stats_;
+  std::vector<Counters> layer_stats_;
   bool portable_ = false;
   int threads_ = 1;
 };
@@ -130,8 +112,8 @@ struct IsaOptions {
 struct IsaResult {
   Tensor output;                      // [N, h, w, c] of the output value's dtype
   std::vector<Tensor> values;         // by value id when keep_values, else empty
-  IsaStats stats;                     // summed over the batch
-  std::vector<IsaStats> layer_stats;  // by layer index, summed over the batch
+  Counters stats;                     // summed over the batch (the functional counters)
+  std::vector<Counters> layer_stats;  // by layer index, summed over the batch
   std::array<int, 4> tokens_left{};   // l2c, c2l, c2s, s2c after the last image (0 for compiled programs)
 };
 
@@ -147,14 +129,12 @@ class Interpreter {
  private:
   const Program& p_;
   Machine m_;
-  bool fresh_ = true;  // DRAM still all zero
-  // The DRAM byte ranges [first, second) that the program's STOREs may write, merged: the only bytes, besides the
-  // input region, that a run changes, and so the only ones restored before the next run.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> stored_;
+  ImageRunner runner_;
 };
 
-// Runs the program on each image of `input` ([N, h, w, c] of the input value's dtype and shape): loads the memory
-// image, writes the image into the input region, runs, reads the output region. Throws lutsim::Error.
+// Runs the program on each image of `input` ([N, h, w, c] of the input value's dtype and shape) with an ImageRunner
+// (image_runner.h): the memory image and the input image in DRAM, the run, the output region read back. Throws
+// lutsim::Error.
 IsaResult interpret(const Program& p, const Tensor& input, const IsaOptions& opt = {});
 
 }  // namespace lutsim

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 
+#include "lutsim/firmware/image_runner.h"
 #include "lutsim/model/error.h"
 #include "top_sim_impl.h"
 #ifdef LUTSIM_RTL_TOP_DEFAULT
@@ -17,13 +18,7 @@
 namespace lutsim::rtl {
 
 std::vector<std::int64_t> layer_bounds(const TopRunResult& r, const std::vector<LayerRange>& layers) {
-  std::vector<std::int64_t> b(layers.size() + 1, 0);
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    b[i + 1] = b[i];
-    for (std::uint32_t pc = layers[i].first; pc < layers[i].end && pc < r.complete.size(); ++pc)
-      b[i + 1] = std::max(b[i + 1], r.complete[pc]);
-  }
-  return b;
+  return layer_windows(layers, r.complete, 0);
 }
 
 namespace {

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lutsim/firmware/counters.h"
 #include "lutsim/firmware/program.h"
 #include "lutsim/model/tensor.h"
 
@@ -48,23 +49,8 @@ struct UnitTime {
   UnitTime& operator+=(const UnitTime& o);
 };
 
-struct SramCounters {
-  std::int64_t read_bytes = 0, write_bytes = 0;
-  std::int64_t reads = 0, writes = 0;  // port accesses
-  SramCounters& operator+=(const SramCounters& o);
-};
-
-// Every action the energy model prices (report_schema: COUNTERS).
-struct Counters {
-  std::array<std::int64_t, isa::kNumOpcodes> insns{};
-  std::int64_t macs = 0, lut_reads = 0, lut_writes = 0, pe_code_writes = 0;
-  std::int64_t pe_weight_load = 0, pe_stream = 0, pe_drain = 0, pe_idle = 0;  // PE array cycles by state
-  std::int64_t acc_reads = 0, acc_writes = 0;                                 // accumulator entries
-  SramCounters act, wgt, param, acc;
-  std::int64_t dram_read_bytes = 0, dram_write_bytes = 0, dram_read_bursts = 0, dram_write_bursts = 0;
-  std::int64_t ppu_lane_ops = 0, vec_lane_ops = 0;
-  Counters& operator+=(const Counters& o);
-};
+// The counters of the report are lutsim::Counters (firmware/counters.h): the functional ones from the ISA
+// interpreter's Machine, the timed ones (port accesses, DRAM bursts, PE-array cycles) from the units here.
 
 struct LayerReport {
   std::string name;
