@@ -20,23 +20,10 @@ TilePlan::TilePlan(std::int64_t P, int ngroups, int batches)
       full_chunks_(ngroups / kMaxNV),
       full_(chunk_of(P, kMaxNV)),
       last_(chunk_of(P, ngroups % kMaxNV)),
-      per_batch_(full_chunks_ * full_.tiles + last_.tiles),
+      batches_(batches),
+      in_full_(full_chunks_ * full_.tiles),
+      per_batch_(in_full_ + last_.tiles),
       jobs_(per_batch_ * batches) {}
-
-TileJob TilePlan::job(std::int64_t j) const {
-  TileJob t;
-  t.batch = static_cast<int>(j / per_batch_);
-  j %= per_batch_;
-  const std::int64_t in_full = std::int64_t{full_chunks_} * full_.tiles;
-  const Chunk& c = j < in_full ? full_ : last_;
-  const std::int64_t ci = j < in_full ? j / full_.tiles : full_chunks_;
-  const std::int64_t ti = j < in_full ? j % full_.tiles : j - in_full;
-  t.grp0 = static_cast<int>(ci) * kMaxNV;
-  t.nv = c.nv;
-  t.p0 = ti * c.size;
-  t.n = static_cast<int>(std::min(c.size, P_ - t.p0));
-  return t;
-}
 
 void vnni_pixel_sums(const VnniGemm& g, int b, std::int64_t p, std::uint32_t* s) {
   std::fill(s, s + g.ngroups * 16, 0u);

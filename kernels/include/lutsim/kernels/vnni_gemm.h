@@ -62,7 +62,30 @@ class TilePlan {
  public:
   TilePlan(std::int64_t P, int ngroups, int batches);
   std::int64_t jobs() const { return jobs_; }
-  TileJob job(std::int64_t j) const;
+  // Inline and without a division where there is one batch and at most one full chunk (the interpreter's usual
+  // case): it runs once per tile.
+  TileJob job(std::int64_t j) const {
+    TileJob t;
+    if (batches_ > 1) {
+      t.batch = static_cast<int>(j / per_batch_);
+      j -= t.batch * per_batch_;
+    }
+    const Chunk* c = &full_;
+    std::int64_t ci = 0;
+    if (j >= in_full_) {
+      c = &last_;
+      ci = full_chunks_;
+      j -= in_full_;
+    } else if (full_chunks_ > 1) {
+      ci = j / full_.tiles;
+      j -= ci * full_.tiles;
+    }
+    t.grp0 = static_cast<int>(ci) * kMaxNV;
+    t.nv = c->nv;
+    t.p0 = j * c->size;
+    t.n = static_cast<int>(P_ - t.p0 < c->size ? P_ - t.p0 : c->size);
+    return t;
+  }
 
  private:
   struct Chunk {
@@ -73,7 +96,8 @@ class TilePlan {
   std::int64_t P_;
   int full_chunks_;   // chunks of kMaxNV groups
   Chunk full_, last_; // last_.tiles = 0 when ngroups is a multiple of kMaxNV
-  std::int64_t per_batch_, jobs_;
+  int batches_;
+  std::int64_t in_full_, per_batch_, jobs_;  // in_full_: the jobs of the full chunks of one batch
 };
 
 // The portable form: s[j * 16 + l] = the sum over quads of x * w for pixel p of batch b, group j < ngroups, lane l,
