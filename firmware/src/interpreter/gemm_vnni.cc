@@ -24,16 +24,22 @@ struct AccSink {
   std::int32_t* accmem;
   bool accumulate;
   int A;
+  // The fields are read into locals first: the stores below are of int32, which could alias them otherwise.
   template <int MR>
   void column(const kernels::TileJob& job, int j, const __m512i* v) {
     const int grp = job.grp0 + j;
+    const std::int64_t C = g.C;
+    const bool add = accumulate;
+    const bool narrow = A < 32;
     const __mmask16 mask = k5::lane_mask(g.n_cols - grp * 16);
     const __m128i wsh = _mm_cvtsi32_si128(32 - A);
+    std::int32_t* const a0 = accmem + job.p0 * C + grp * 16;
+#pragma GCC unroll 16
     for (int m = 0; m < MR; ++m) {
-      std::int32_t* a = accmem + (job.p0 + m) * g.C + grp * 16;
+      std::int32_t* a = a0 + m * C;
       __m512i s = v[m];
-      if (accumulate) s = _mm512_add_epi32(s, _mm512_maskz_loadu_epi32(mask, a));
-      if (A < 32) s = k5::wrap16(s, wsh);
+      if (add) s = _mm512_add_epi32(s, _mm512_maskz_loadu_epi32(mask, a));
+      if (narrow) s = k5::wrap16(s, wsh);
       _mm512_mask_storeu_epi32(a, mask, s);
     }
   }
