@@ -11,24 +11,44 @@
 #include <vector>
 
 #include "fast_internal.h"
+#include "lutsim/kernels/cpu.h"
+#include "lutsim/kernels/requant.h"
 #include "lutsim/model/fast_kernels.h"
 
 namespace lutsim {
 
 namespace fast {
 
-bool cpu_has_avx512_vnni() {
-#if defined(LUTSIM_HAVE_AVX512_BACKEND)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-#else
-  return false;
-#endif
+kernels::VnniGemm vnni_gemm(const GemmPlan& p, const std::uint8_t* x, std::int64_t N) {
+  kernels::VnniGemm v;
+  const std::int64_t hw = p.g.pixels_per_image();
+  v.act = x;
+  v.act_batch = p.g.I;
+  v.P = N * hw;
+  if (N == 1) {
+    v.pix = p.pix1.data();
+  } else {
+    thread_local std::vector<std::int64_t> pix;
+    pix.resize(static_cast<std::size_t>(v.P));
+    const std::int64_t image = std::int64_t{p.g.Hp} * p.g.Wp * p.g.C;
+    for (std::int64_t n = 0; n < N; ++n)
+      for (std::int64_t r = 0; r < hw; ++r)
+        pix[static_cast<std::size_t>(n * hw + r)] = n * image + p.pix1[static_cast<std::size_t>(r)];
+    v.pix = pix.data();
+  }
+  v.qoff = p.qoff.data();
+  v.K = static_cast<int>(p.qoff.size());
+  v.w = p.w8.data();
+  v.w_batch = std::int64_t{p.OB} * v.K * 64;
+  v.wsum128 = p.comp.data();
+  v.ngroups = p.OB;
+  v.batches = p.g.G;
+  v.code = p.s8_input ? kernels::ActCode::S8Biased : kernels::ActCode::U8;
+  return v;
 }
 
-#if !defined(LUTSIM_HAVE_AVX512_BACKEND)
-// Never called: cpu_has_avx512_vnni() is false on targets built without the AVX-512 back end.
+#if !defined(LUTSIM_HAVE_AVX512)
+// Never called: kernels::have_avx512_vnni() is false on targets built without the AVX-512 kernels.
 void gemm_avx512_vnni(const GemmPlan&, const std::uint8_t*, std::int64_t, void*, int, Counts&) {
   throw Error("AVX-512 VNNI back end not built for this target");
 }
@@ -49,7 +69,7 @@ std::string_view fast_isa_name(FastIsa isa) {
 }
 
 bool fast_isa_available(FastIsa isa) {
-  return isa != FastIsa::Avx512Vnni || fast::cpu_has_avx512_vnni();
+  return isa != FastIsa::Avx512Vnni || kernels::have_avx512_vnni();
 }
 
 namespace {
@@ -58,14 +78,15 @@ using fast::AlignedArray;
 using fast::ConvGeom;
 using fast::Counts;
 using fast::Post;
+using kernels::Requant32;
 
 FastIsa resolve_isa(FastIsa isa, const Layer& l) {
   if (isa == FastIsa::Auto) {
     const char* env = std::getenv("LUTSIM_FAST_ISA");
     if (env && std::string_view(env) == "portable") return FastIsa::Portable;
-    return fast::cpu_has_avx512_vnni() ? FastIsa::Avx512Vnni : FastIsa::Portable;
+    return kernels::have_avx512_vnni() ? FastIsa::Avx512Vnni : FastIsa::Portable;
   }
-  if (isa == FastIsa::Avx512Vnni && !fast::cpu_has_avx512_vnni())
+  if (isa == FastIsa::Avx512Vnni && !kernels::have_avx512_vnni())
     throw Error("layer '" + l.name + "': fast kernels: this CPU lacks AVX-512 VNNI (avx512f, avx512bw, avx512vl, "
                 "avx512vnni); use the portable kernels");
   return isa;
@@ -84,6 +105,36 @@ void add_counts(LayerStats& st, const Counts& c) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Convolution and dense.
+
+// The VNNI form of a GEMM plan (a kernels::VnniGemm, see fast_internal.h): the decoded weights w ([O][K]) packed
+// as w8 [G][OB][T][L/4][16 lanes][4 bytes], 0 in the padding and in unused slots (channel_of_slot(s) < 0); for an
+// s8 input 128 * each slot's weight sum; each quad's offset; one image's pixel offsets.
+template <class F>
+void pack_vnni(fast::GemmPlan& q, const std::vector<std::int8_t>& w, std::int64_t K, std::size_t slots,
+               F channel_of_slot) {
+  const std::int64_t T = q.T, L = q.L;
+  // Weight of slot s at K index k of the padded layout (tap t = k / L, byte k % L), 0 in the padding.
+  auto weight_at = [&](std::size_t s, std::int64_t t, std::int64_t k) -> std::int8_t {
+    const int o = channel_of_slot(s);
+    if (o < 0 || k >= q.len) return 0;
+    return w[static_cast<std::size_t>(o * K + t * q.len + k)];
+  };
+  q.w8.resize(slots * static_cast<std::size_t>(T * L));
+  q.comp.resize(slots);
+  for (std::size_t blk = 0; blk < slots / 16; ++blk)
+    for (std::int64_t t = 0; t < T; ++t)
+      for (std::int64_t k = 0; k < L; ++k)
+        for (std::size_t lane = 0; lane < 16; ++lane) {
+          const std::int8_t v = weight_at(blk * 16 + lane, t, k);
+          const std::int64_t idx = ((static_cast<std::int64_t>(blk) * T + t) * (L / 4) + k / 4) * 64 +
+                                   static_cast<std::int64_t>(lane) * 4 + k % 4;
+          q.w8[static_cast<std::size_t>(idx)] = v;
+          if (q.s8_input) q.comp[blk * 16 + lane] += 128 * v;
+        }
+  for (std::int64_t t = 0; t < T; ++t)
+    for (std::int64_t k = 0; k < L; k += 4) q.qoff.push_back(q.tap_off[static_cast<std::size_t>(t)] + k);
+  for (std::int64_t p = 0; p < q.g.pixels_per_image(); ++p) q.pix1.push_back(q.g.base_offset(p));
+}
 
 class ConvFast final : public FastKernel {
  public:
@@ -210,27 +261,8 @@ class ConvFast final : public FastKernel {
       return oc < g.Og ? grp * g.Og + oc : -1;
     };
     fill_post(q.post, slots, channel_of_slot);
-    // Weight of slot s at K index k of the padded layout (tap t = k / L, byte k % L), 0 in the padding.
-    auto weight_at = [&](std::size_t s, std::int64_t t, std::int64_t k) -> std::int8_t {
-      const int o = channel_of_slot(s);
-      if (o < 0 || k >= q.len) return 0;
-      return w[static_cast<std::size_t>(o * K_ + t * q.len + k)];
-    };
-    const std::int64_t T = q.T, L = q.L;
     if (vnni_) {
-      // [G][OB][T][L/4][16 lanes][4 bytes]
-      q.w8.resize(slots * static_cast<std::size_t>(T * L));
-      q.comp.resize(slots);
-      for (std::size_t blk = 0; blk < slots / 16; ++blk)
-        for (std::int64_t t = 0; t < T; ++t)
-          for (std::int64_t k = 0; k < L; ++k)
-            for (std::size_t lane = 0; lane < 16; ++lane) {
-              const std::int8_t v = weight_at(blk * 16 + lane, t, k);
-              const std::int64_t idx = ((static_cast<std::int64_t>(blk) * T + t) * (L / 4) + k / 4) * 64 +
-                                       static_cast<std::int64_t>(lane) * 4 + k % 4;
-              q.w8[static_cast<std::size_t>(idx)] = v;
-              if (s8_) q.comp[blk * 16 + lane] += 128 * v;
-            }
+      pack_vnni(q, w, K_, slots, channel_of_slot);
     } else {
       // [O][T][len]: the decoded weights as s16
       q.w16.resize(w.size());
@@ -334,74 +366,6 @@ class ConvFast final : public FastKernel {
 // ---------------------------------------------------------------------------------------------------------
 // Pools, add, concat, reshape.
 
-// clamp(rshift_round(v, s), lo, hi) for |v| < 2^24 (pool window sums and add operands) in 32-bit arithmetic,
-// without branches once the rounding mode and the sign class of s are fixed, so that loops over elements
-// vectorise. Equal to arith.h's functions because:
-//  - s > 0: half_up adds 2^(s-1) <= 2^30 to |v| < 2^24, no overflow; floor is v >> s; half_even as in arith.h;
-//  - s <= 0: v * 2^-s is taken after clamping v to [-2^15, 2^15]; lo and hi lie in [-128, 255], and any v
-//    beyond 2^15 in magnitude is clamped to the same bound (and counted the same way) with or without it.
-// fast_kernels_test checks the pools and add against the reference kernels for every shift and mode.
-struct Requant32 {
-  Requant32(int s, const Clamp& c) : lo(c.act_min), hi(c.act_max) {
-    if (s > 0) {
-      rs = s;
-      half = static_cast<std::int32_t>(std::int64_t{1} << (s - 1));
-      mask = static_cast<std::int32_t>((std::int64_t{1} << s) - 1);
-    } else {
-      ls = -s;
-    }
-  }
-  int rs = 0, ls = 0;
-  std::int32_t half = 0, mask = 0;
-  std::int32_t lo, hi;
-};
-
-template <Rounding R, bool kLeft>
-inline std::int32_t requant32(std::int32_t v, const Requant32& q) {
-  if constexpr (kLeft) {
-    v = std::min(std::max(v, -(1 << 15)), 1 << 15);
-    return v * (1 << q.ls);
-  } else if constexpr (R == Rounding::Floor) {
-    return v >> q.rs;
-  } else if constexpr (R == Rounding::HalfUp) {
-    return (v + q.half) >> q.rs;
-  } else {
-    const std::int32_t f = v >> q.rs, r = v & q.mask;
-    return f + static_cast<std::int32_t>((r > q.half) | ((r == q.half) & ((f & 1) != 0)));
-  }
-}
-
-// Calls f.template operator()<R, kLeft>() for the rounding mode and the sign class of shift s.
-template <class F>
-void with_requant(Rounding r, int s, F&& f) {
-  auto by_sign = [&]<Rounding R>() {
-    if (s > 0)
-      f.template operator()<R, false>();
-    else
-      f.template operator()<R, true>();
-  };
-  switch (r) {
-    case Rounding::HalfUp: return by_sign.template operator()<Rounding::HalfUp>();
-    case Rounding::HalfEven: return by_sign.template operator()<Rounding::HalfEven>();
-    case Rounding::Floor: return by_sign.template operator()<Rounding::Floor>();
-  }
-}
-
-// Requantises n 32-bit values into out and counts the clamps.
-template <Rounding R, bool kLeft, class TY>
-inline void requant_row(const std::int32_t* __restrict v, std::int64_t n, const Requant32& q, TY* __restrict out,
-                        Counts& c) {
-  std::int32_t low = 0, high = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::int32_t r = requant32<R, kLeft>(v[i], q);
-    low += r < q.lo;
-    high += r > q.hi;
-    out[i] = static_cast<TY>(std::min(std::max(r, q.lo), q.hi));
-  }
-  c.low += low;
-  c.high += high;
-}
-
 struct PoolGeom {
   int H, W, C, OH, OW;
   Window w;
@@ -457,11 +421,12 @@ template <class TX, class TY>
 class AvgPoolFast final : public FastKernel {
  public:
   AvgPoolFast(PoolGeom g, const PoolParams& p, const ArithConfig& cfg, int threads, std::int64_t min_work)
-      : g_(g), shift_(p.shift), clamp_(p.clamp), rounding_(cfg.rounding), threads_(threads), min_work_(min_work) {}
+      : g_(g), q_(p.shift, p.clamp.act_min, p.clamp.act_max), rounding_(cfg.rounding), threads_(threads),
+        min_work_(min_work) {}
   std::string_view path() const override { return "avgpool"; }
   void run(std::span<const Tensor* const> ins, Tensor& out, LayerStats& st) const override {
     Counts total;
-    with_requant(rounding_, shift_, [&]<Rounding R, bool kLeft>() { run_t<R, kLeft>(*ins[0], out, total); });
+    kernels::with_requant(rounding_, q_, [&]<Rounding R, bool kLeft>() { run_t<R, kLeft>(*ins[0], out, total); });
     st.outputs += out.numel();
     st.clamped_low += total.low;
     st.clamped_high += total.high;
@@ -473,7 +438,6 @@ class AvgPoolFast final : public FastKernel {
     const TX* x = xt.data<TX>();
     TY* y = out.data<TY>();
     const PoolGeom g = g_;
-    const Requant32 q(shift_, clamp_);
     const std::int64_t rows = out.dim(0) * g.OH;
     const int threads = threads_for(out.numel() * g.w.kh * g.w.kw, threads_, min_work_);
 #pragma omp parallel num_threads(threads) if (threads > 1)
@@ -497,7 +461,7 @@ class AvgPoolFast final : public FastKernel {
               for (int c = 0; c < C; ++c) s[c] += xp[c];
             }
           }
-          requant_row<R, kLeft>(s, C, q, y + (r * g.OW + ow) * C, cnt);
+          kernels::requant_row<R, kLeft>(s, C, q_, y + (r * g.OW + ow) * C, cnt.low, cnt.high);
         }
       }
 #pragma omp critical
@@ -506,8 +470,7 @@ class AvgPoolFast final : public FastKernel {
   }
 
   PoolGeom g_;
-  int shift_;
-  Clamp clamp_;
+  Requant32 q_;
   Rounding rounding_;
   int threads_;
   std::int64_t min_work_;
@@ -518,12 +481,12 @@ template <class TA, class TB, class TY>
 class AddFast final : public FastKernel {
  public:
   AddFast(const AddParams& p, const ArithConfig& cfg, int threads, std::int64_t min_work)
-      : la_(p.la), lb_(p.lb), shift_(p.shift), clamp_(p.clamp), rounding_(cfg.rounding), threads_(threads),
+      : la_(p.la), lb_(p.lb), q_(p.shift, p.clamp.act_min, p.clamp.act_max), rounding_(cfg.rounding), threads_(threads),
         min_work_(min_work) {}
   std::string_view path() const override { return "add"; }
   void run(std::span<const Tensor* const> ins, Tensor& out, LayerStats& st) const override {
     Counts total;
-    with_requant(rounding_, shift_, [&]<Rounding R, bool kLeft>() { run_t<R, kLeft>(*ins[0], *ins[1], out, total); });
+    kernels::with_requant(rounding_, q_, [&]<Rounding R, bool kLeft>() { run_t<R, kLeft>(*ins[0], *ins[1], out, total); });
     st.outputs += out.numel();
     st.clamped_low += total.low;
     st.clamped_high += total.high;
@@ -538,7 +501,6 @@ class AddFast final : public FastKernel {
     const std::int64_t n = out.numel();
     constexpr std::int64_t kBlock = 1024;
     const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-    const Requant32 q(shift_, clamp_);
     const int la = la_, lb = lb_;
     const int threads = threads_for(n, threads_, min_work_);
 #pragma omp parallel num_threads(threads) if (threads > 1)
@@ -551,15 +513,15 @@ class AddFast final : public FastKernel {
         const TA* __restrict pa = a + i0;
         const TB* __restrict pb = b + i0;
         for (std::int64_t i = 0; i < m; ++i) v[i] = (std::int32_t{pa[i]} << la) + (std::int32_t{pb[i]} << lb);
-        requant_row<R, kLeft>(v, m, q, y + i0, cnt);
+        kernels::requant_row<R, kLeft>(v, m, q_, y + i0, cnt.low, cnt.high);
       }
 #pragma omp critical
       total += cnt;
     }
   }
 
-  int la_, lb_, shift_;
-  Clamp clamp_;
+  int la_, lb_;
+  Requant32 q_;
   Rounding rounding_;
   int threads_;
   std::int64_t min_work_;

@@ -1,6 +1,6 @@
 // Internal interface between the fast-kernel front end (fast.cc: decoding, packing, planning, input
 // preparation, the non-conv operations) and the compute back ends of convolution (conv_portable.cc, and
-// conv_avx512.cc, which alone is compiled for AVX-512 VNNI and runs only after a CPU check).
+// conv_avx512.cc, which alone is compiled for AVX-512 VNNI and runs only after the kernel library's CPU check).
 //
 // How a convolution is computed:
 //  - The input is copied once per run into a spatially pre-padded map [N][Hp][Wp][C] (pad positions hold the
@@ -11,7 +11,9 @@
 //    KW * I bytes; otherwise each (kh, kw) is a tap of I bytes. Each tap's length is padded to `L` (a multiple
 //    of 4 for VNNI); the bytes read beyond `len` meet zero weights, so their values never matter (the prepared
 //    buffer has slack at its end so they are always inside the allocation).
-//  - Weights are decoded once (LUT -> s8) and packed per group in blocks of 16 output channels.
+//  - Weights are decoded once (LUT -> s8) and packed per group in blocks of 16 output channels. For VNNI the plan
+//    is a kernels::VnniGemm (lutsim/kernels/vnni_gemm.h): one batch per group, the blocks as its column groups,
+//    each tap's L bytes as L / 4 quads.
 //  - The s32 sum of products S is exact whenever sum|w| * max|x| < 2^31 for every output channel; the front
 //    end checks this bound at construction and otherwise runs the exact 64-bit path. The bias is added after,
 //    in the post-processing, where the wrap test needs the exact bias + S (see post_scalar and post16).
@@ -24,6 +26,7 @@
 #include <new>
 #include <vector>
 
+#include "lutsim/kernels/vnni_gemm.h"
 #include "lutsim/model/arith.h"
 #include "lutsim/model/kernels.h"
 #include "lutsim/model/network.h"
@@ -108,12 +111,7 @@ struct Post {
   std::int32_t act_min = 0, act_max = 255;
   AlignedArray<std::int32_t> bias;   // by slot
   AlignedArray<std::int32_t> shift;  // by slot, in [-15, 31]; 0 for an s32 output
-  // Derived by finish_post() for the vectorised post-processing, by slot:
-  AlignedArray<std::int32_t> rs;     // max(s, 0)
-  AlignedArray<std::int32_t> rs1;    // s - 1 when s > 0, else 32 (a shift count that yields 0)
-  AlignedArray<std::int32_t> ls;     // max(-s, 0)
-  AlignedArray<std::int32_t> half;   // 2^(s-1) when s > 0, else 0
-  AlignedArray<std::int32_t> rmask;  // 2^s - 1 when s > 0, else 0
+  // Derived by finish_post() for the vectorised post-processing:
   bool right_only = false;   // every used slot has s > 0 (no left shifts, no s = 0)
   bool may_wrap = true;      // some channel's |bias| + sum|w| * max|x| >= 2^(A-1): wraps must be tested
 };
@@ -122,17 +120,10 @@ struct Post {
 // |bias + S| of the slot's channel.
 inline void finish_post(Post& p, const std::vector<bool>& used, const std::vector<std::int64_t>& max_abs) {
   const std::size_t n = p.shift.size();
-  p.rs.resize(n); p.rs1.resize(n); p.ls.resize(n); p.half.resize(n); p.rmask.resize(n);
   p.right_only = true;
   p.may_wrap = false;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::int32_t s = p.shift[i];
-    p.rs[i] = s > 0 ? s : 0;
-    p.rs1[i] = s > 0 ? s - 1 : 32;
-    p.ls[i] = s < 0 ? -s : 0;
-    p.half[i] = s > 0 ? static_cast<std::int32_t>(std::uint32_t{1} << (s - 1)) : 0;
-    p.rmask[i] = s > 0 ? static_cast<std::int32_t>((std::uint32_t{1} << (s - 1) << 1) - 1) : 0;
-    if (used[i] && s <= 0) p.right_only = false;
+    if (used[i] && p.shift[i] <= 0) p.right_only = false;
     if (used[i] && max_abs[i] >= (std::int64_t{1} << (p.acc_bits - 1))) p.may_wrap = true;
   }
 }
@@ -171,6 +162,8 @@ struct GemmPlan {
   AlignedArray<std::int8_t> w8;
   // VNNI with an s8 input: 128 * sum of the slot's weights; zero otherwise.
   AlignedArray<std::int32_t> comp;
+  // VNNI: [T * L / 4] each quad's offset from the pixel's base; [OH * OW] one image's pixel offsets.
+  std::vector<std::int64_t> qoff, pix1;
   // Portable: [O][T][len] s16 (the decoded weights in their own order).
   AlignedArray<std::int16_t> w16;
 };
@@ -199,8 +192,10 @@ void gemm_portable(const GemmPlan& p, const std::uint8_t* x, std::int64_t N, voi
 void depthwise_portable(const DwPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c);
 void conv_exact(const ExactPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c);
 
-bool cpu_has_avx512_vnni();
-// Defined in conv_avx512.cc; call only when cpu_has_avx512_vnni().
+// The VNNI GEMM of plan p over the prepared input x of N images (its pixel offsets are p.pix1 for N = 1, else a
+// thread-local array valid until the next call on the same thread).
+kernels::VnniGemm vnni_gemm(const GemmPlan& p, const std::uint8_t* x, std::int64_t N);
+// Defined in conv_avx512.cc; call only when kernels::have_avx512_vnni().
 void gemm_avx512_vnni(const GemmPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c);
 void depthwise_avx512(const DwPlan& p, const std::uint8_t* x, std::int64_t N, void* out, int threads, Counts& c);
 

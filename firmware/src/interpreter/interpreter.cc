@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "gemm_kernel.h"
+#include "lutsim/kernels/cpu.h"
 #include "lutsim/model/arith.h"
 #include "lutsim/model/error.h"
 
@@ -60,10 +61,10 @@ struct DecodedWeights {
   std::int64_t in_group = 0, out_group = 0, out_offset = 0;
   std::vector<std::int8_t> luts;
   std::vector<std::uint8_t> raw;  // the weight SRAM bytes decoded
-  std::vector<std::int8_t> w;     // GemmWork::w
-  std::vector<std::int32_t> wsum; // GemmWork::wsum
+  std::vector<std::int8_t> w;     // kernels::VnniGemm::w
+  std::vector<std::int32_t> wsum; // kernels::VnniGemm::wsum128
   std::int64_t active = 0;        // unmasked PEs with a valid row and column, summed over the blocks
-  int K = 0;                      // GemmWork::K
+  int K = 0;                      // kernels::VnniGemm::K
 };
 
 struct Machine::Scratch {
@@ -403,6 +404,48 @@ void Machine::decode_weights(const isa::Gemm& g, std::int64_t nch, std::int64_t 
   out.active = active;
 }
 
+// The kernels' view of GEMM g over the decoded weights d: each quad's activation offset, each output pixel's base,
+// and the kernels::VnniGemm over them. Returns the activation rows read per output pixel.
+namespace {
+
+std::int64_t gemm_work(const isa::Gemm& g, const HwConfig& hw, std::int64_t nch, const DecodedWeights& d,
+                       const std::uint8_t* act, interp::GemmWork& w) {
+  const int R = hw.rows;
+  w.C = hw.cols;
+  w.n_cols = static_cast<int>(g.n_cols);
+  w.qoff.resize(static_cast<std::size_t>(d.K));
+  std::int64_t rows_total = 0;
+  std::int64_t* q = w.qoff.data();
+  for (std::int64_t ty = 0; ty < g.taps_y; ++ty)
+    for (std::int64_t tx = 0; tx < g.taps_x; ++tx) {
+      const std::int64_t off = ty * g.dil_y * g.row_stride + tx * g.dil_x * g.pix_stride;
+      for (std::int64_t k = 0; k < nch; ++k) {
+        const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
+        for (std::int64_t r = 0; r < rows; r += 4) *q++ = off + k * R + r;
+        rows_total += rows;
+      }
+    }
+  const std::int64_t P = g.out_h * g.out_w;
+  w.pix_base.resize(static_cast<std::size_t>(P));
+  for (std::int64_t oy = 0, p = 0; oy < g.out_h; ++oy) {
+    const std::int64_t row = g.act_addr + oy * g.stride_y * g.row_stride;
+    for (std::int64_t ox = 0; ox < g.out_w; ++ox, ++p) w.pix_base[static_cast<std::size_t>(p)] = row + ox * g.stride_x * g.pix_stride;
+  }
+  kernels::VnniGemm& vg = w.vnni;
+  vg.act = act;
+  vg.pix = w.pix_base.data();
+  vg.P = P;
+  vg.qoff = w.qoff.data();
+  vg.K = d.K;
+  vg.w = d.w.data();
+  vg.wsum128 = d.wsum.data();
+  vg.ngroups = static_cast<int>((g.n_cols + 15) / 16);
+  vg.code = g.act_signed ? kernels::ActCode::S8 : kernels::ActCode::U8;
+  return rows_total;
+}
+
+}  // namespace
+
 void Machine::exec_gemm(const isa::Gemm& g, Counters& st, const Ctx& ctx) {
   const int R = hw_.rows, C = hw_.cols;
   const std::int64_t nch = (g.span + R - 1) / R;
@@ -463,37 +506,12 @@ void Machine::exec_gemm(const isa::Gemm& g, Counters& st, const Ctx& ctx) {
   }
 
   interp::GemmWork& w = scratch_->gemm;
-  w.C = C;
-  w.n_cols = static_cast<int>(g.n_cols);
-  w.ngroups = static_cast<int>((g.n_cols + 15) / 16);
-  w.act_signed = g.act_signed != 0;
-  w.K = hit->K;
-  w.w = hit->w.data();
-  w.wsum = hit->wsum.data();
-  w.qoff.resize(static_cast<std::size_t>(hit->K));
-  std::int64_t rows_total = 0;
-  {
-    std::int64_t* q = w.qoff.data();
-    for (std::int64_t ty = 0; ty < g.taps_y; ++ty)
-      for (std::int64_t tx = 0; tx < g.taps_x; ++tx) {
-        const std::int64_t off = ty * g.dil_y * g.row_stride + tx * g.dil_x * g.pix_stride;
-        for (std::int64_t k = 0; k < nch; ++k) {
-          const std::int64_t rows = std::min<std::int64_t>(R, g.span - k * R);
-          for (std::int64_t r = 0; r < rows; r += 4) *q++ = off + k * R + r;
-          rows_total += rows;
-        }
-      }
-  }
-  w.pix_base.resize(static_cast<std::size_t>(P));
-  for (std::int64_t oy = 0, p = 0; oy < g.out_h; ++oy) {
-    const std::int64_t row = g.act_addr + oy * g.stride_y * g.row_stride;
-    for (std::int64_t ox = 0; ox < g.out_w; ++ox, ++p) w.pix_base[static_cast<std::size_t>(p)] = row + ox * g.stride_x * g.pix_stride;
-  }
+  const std::int64_t rows_total = gemm_work(g, hw_, nch, *hit, act_.data(), w);
   const std::int64_t active = hit->active;
 
   std::int32_t* accmem = acc_.data() + g.acc_addr * C;
-  if (!portable_ && interp::have_vnni()) interp::gemm_vnni(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits, threads_);
-  else interp::gemm_portable(w, act_.data(), accmem, g.accumulate != 0, hw_.acc_bits, threads_);
+  if (!portable_ && kernels::have_avx512_vnni()) interp::gemm_vnni(w, accmem, g.accumulate != 0, hw_.acc_bits, threads_);
+  else interp::gemm_portable(w, accmem, g.accumulate != 0, hw_.acc_bits, threads_);
   st.macs += P * active;
   if (wmode_ != static_cast<int>(isa::WeightMode::Raw)) st.lut_reads += P * active;
   st.pe_code_writes += nblocks * R * C;
@@ -516,7 +534,7 @@ void Machine::exec_vec(const isa::Vec& v, Counters& st, const Ctx& ctx) {
   if (op == isa::VecOp::Add) ctx.range("activation SRAM", "read", v.act_addr_b, v.act_addr_b + extent, act_size_);
   ctx.range("accumulator SRAM", "entries", v.acc_addr, v.acc_addr + P, acc_entries_);
   interp::VecArgs& a = scratch_->vec;
-  a.op = static_cast<int>(v.op);
+  a.op = op;
   a.accumulate = v.accumulate != 0;
   a.a_signed = v.a_signed != 0;
   a.b_signed = v.b_signed != 0;
@@ -535,7 +553,7 @@ void Machine::exec_vec(const isa::Vec& v, Counters& st, const Ctx& ctx) {
   for (std::int64_t ty = 0, t = 0; ty < v.taps_y; ++ty)
     for (std::int64_t tx = 0; tx < v.taps_x; ++tx, ++t)
       a.tap_off[static_cast<std::size_t>(t)] = ty * v.dil_y * v.row_stride + tx * v.dil_x * v.pix_stride;
-  if (!portable_ && interp::have_vnni()) interp::vec_avx512(a);
+  if (!portable_ && kernels::have_avx512_vnni()) interp::vec_avx512(a);
   else interp::vec_portable(a);
   st.act.read_bytes += P * taps * n * (op == isa::VecOp::Add ? 2 : 1);
   st.acc_reads += v.accumulate ? P : 0;
@@ -591,12 +609,12 @@ void Machine::exec_ppu(const isa::Ppu& p, Counters& st, const Ctx& ctx) {
     a.shift = shift;
     a.wrap_en = p.wrap_en != 0;
     a.A = A;
-    a.rounding = static_cast<int>(hw_.rounding);
+    a.rounding = hw_.rounding;
     a.lo = static_cast<std::int32_t>(p.act_min);
     a.hi = static_cast<std::int32_t>(p.act_max);
     a.out = out;
     a.threads = threads_;
-    if (!portable_ && interp::have_vnni()) interp::ppu8_avx512(a);
+    if (!portable_ && kernels::have_avx512_vnni()) interp::ppu8_avx512(a);
     else interp::ppu8_portable(a);
   }
   st.acc_reads += p.n_pix;
