@@ -242,6 +242,15 @@ class Network:
                 return v
         raise KeyError(f"network '{self.name}' has no value '{name}'")
 
+    def _program(self, hw: "HwConfig") -> "Program":
+        # The network is immutable: its program for a config is compiled once, and repeated simulations of it reuse
+        # one worker process (docs/python.md).
+        cache = self.__dict__.setdefault("_programs", {})
+        key = hw.to_json()
+        if key not in cache:
+            cache[key] = compile(self, hw)
+        return cache[key]
+
     def info(self) -> Dict[str, Any]:
         """What ``lutsim info`` prints: per layer op, values, bits, LUT and shift granularity, MACs and weight bytes
         as stored on the accelerator, and the totals ``macs``, ``weight_bytes``, ``parameters``."""
@@ -457,7 +466,7 @@ def simulate(net_or_program: Union[Network, Program], x: np.ndarray, hw: Union[N
                         f"'{_hw(hw).name}'")
         prog = net_or_program._native
     elif isinstance(net_or_program, Network):
-        prog = _lutsim.compile(net_or_program._native, _hw(hw)._native)
+        prog = net_or_program._program(_hw(hw))._native
     else:
         raise TypeError(f"net_or_program: expected a lutsim.Network or lutsim.Program, got "
                         f"{type(net_or_program).__name__}")

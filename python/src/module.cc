@@ -276,15 +276,36 @@ py::tuple simulate(const ProgramPtr& prog, const py::handle& x, const std::optio
   if (energy) model = energy::load_energy_model(*energy);
   bool batched = true;
   const Tensor in = input_of(x, "x", input_info(*prog), &batched);
-  const std::vector<std::string> parts = run_isolated(
-      [&] {
-        sim::Simulator s(*prog, sim::SimOptions{.watchdog_cycles = watchdog, .timeline = timeline, .vcd = vcd});
-        const Tensor y = s.run(in);
-        ordered_json rep = s.report().to_json();
-        if (model) rep["energy"] = energy::energy_section(rep, *model, "lutsim.simulate");
-        return std::vector<std::string>{npy_bytes(y), rep.dump(), timeline ? s.timeline_json().dump() : "null"};
-      },
-      "simulate");
+  // One simulation of `batch` on the program, in the process that runs it: the output, the report, the timeline.
+  const Program* p = prog.get();
+  // (The worker's copy of this function serves every later request for the program: all it takes from a call
+  // comes through its arguments.)
+  auto simulate_one = [p](const Tensor& batch, const std::optional<energy::EnergyModel>& em, bool tl,
+                          std::int64_t wd, const std::string& vcd_path) {
+    sim::Simulator s(*p, sim::SimOptions{.watchdog_cycles = wd, .timeline = tl, .vcd = vcd_path});
+    const Tensor y = s.run(batch);
+    ordered_json rep = s.report().to_json();
+    if (em) rep["energy"] = energy::energy_section(rep, *em, "lutsim.simulate");
+    return Parts{npy_bytes(y), rep.dump(), tl ? s.timeline_json().dump() : "null"};
+  };
+  Parts parts;
+  if (!vcd.empty()) {
+    // A VCD can only be written by the first simulation of a process: a fresh worker for this one.
+    parts = run_isolated([&] { return simulate_one(in, model, timeline, watchdog, vcd); }, "simulate");
+  } else {
+    // A long-lived worker per program: repeated simulations of one program pay neither a fork nor a fresh
+    // process's first-run costs.
+    parts = run_in_worker(
+        p, prog,
+        [simulate_one](const Parts& req) {
+          std::optional<energy::EnergyModel> em;
+          if (!req.at(1).empty()) em = energy::load_energy_model(req[1]);
+          return simulate_one(from_npy_bytes(req.at(0), "simulate input"), em, req.at(2) == "1",
+                              std::stoll(req.at(3)), "");
+        },
+        Parts{npy_bytes(in), energy ? *energy : std::string(), timeline ? "1" : "0", std::to_string(watchdog)},
+        "simulate");
+  }
   const ValueRegion& ov = prog->values.at(static_cast<std::size_t>(prog->output));
   Tensor y = from_npy_bytes(parts.at(0), "simulated output");
   if (!batched) y = y.reshaped({ov.h, ov.w, ov.c});

@@ -145,3 +145,18 @@ def test_verify_bad_arguments(lenet_trace):
         lutsim.verify(net, x, engines=["golden", "nope"])
     with pytest.raises(ValueError, match="image: 99 is outside the batch of 8 images"):
         lutsim.verify(net, x, engines=["golden", "isa"], image=99)
+
+
+def test_repeated_simulations_of_one_program_follow_each_calls_options(lenet_trace):
+    # The calls of one program share a worker process: each call's own options must reach it.
+    path, x = lenet_trace
+    prog = lutsim.compile(lutsim.Network.load(path), "small")
+    first = lutsim.simulate(prog, x[:2])
+    with_tl = lutsim.simulate(prog, x[:2], timeline=True, energy="7nm")
+    assert with_tl.cycles == first.cycles and with_tl.energy_pj is not None and first.energy_pj is None
+    assert with_tl.to_dict()["energy"]["model"] == "7nm"
+    with pytest.raises(lutsim.Error, match="watchdog"):
+        lutsim.simulate(prog, x[:2], watchdog=1)
+    again = lutsim.simulate(prog, x[:3])
+    assert again.images == 3 and again.to_dict()["layers"][0]["cycles"] > 0
+    np.testing.assert_array_equal(again.output[:2], first.output)
