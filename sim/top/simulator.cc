@@ -3,12 +3,7 @@
 #include "lutsim/sim/simulator.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cstdio>
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#endif
 
 #include "lutsim/firmware/image_runner.h"
 #include "lutsim/model/error.h"
@@ -33,21 +28,6 @@ struct Simulator::Impl {
 };
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-// SystemC switches thread stacks (QuickThreads) without telling AddressSanitizer. Frames left through a switch keep
-// their poisoned redzones below the stack pointer, and ASan, which no longer knows this thread's stack bounds,
-// cannot clear them when an exception is thrown later (google/sanitizers#189): the throw is then reported as a
-// stack-buffer-overflow in ASan's own sigaltstack call. Clearing the shadow of the 1 MiB below the caller's frame
-// after each sc_start (shadow memory only: the stack itself is not touched) makes a later throw on this stack safe.
-__attribute__((noinline)) void unpoison_stack_below() {
-  char here = 0;
-  constexpr std::uintptr_t kBelow = std::uintptr_t{1} << 20;
-  __asan_unpoison_memory_region(reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(&here) - kBelow), kBelow);
-}
-#else
-void unpoison_stack_below() {}
-#endif
 
 Program validated(Program p) {
   validate_program(p, "program for '" + p.network + "'");
@@ -228,12 +208,10 @@ Tensor Simulator::run(const Tensor& batch) {
     if (!m.initialized) {
       if (!opt_.vcd.empty()) open_vcd(m, opt_.vcd);
       sc_core::sc_start(sc_core::SC_ZERO_TIME);
-      unpoison_stack_below();
       m.initialized = true;
     }
     m.ctrl.start.notify(sc_core::SC_ZERO_TIME);
     sc_core::sc_start();
-    unpoison_stack_below();
     if (ctx.failed) {
       m.broken = true;
       throw Error(ctx.error);
