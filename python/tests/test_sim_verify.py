@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import lutsim
+from conftest import skip_under_asan
 
 
 def test_compile_disassembly_and_counts_equal_the_command_line(lenet_trace, cli, tmp_path):
@@ -79,6 +80,7 @@ def test_simulate_a_program_and_write_its_outputs(lenet_trace, tmp_path):
         no_tl.write_timeline(tmp_path / "t2.json")
 
 
+@skip_under_asan
 def test_a_failed_simulation_does_not_poison_the_next(lenet_trace):
     path, x = lenet_trace
     net = lutsim.Network.load(path)
@@ -147,6 +149,7 @@ def test_verify_bad_arguments(lenet_trace):
         lutsim.verify(net, x, engines=["golden", "isa"], image=99)
 
 
+@skip_under_asan
 def test_repeated_simulations_of_one_program_follow_each_calls_options(lenet_trace):
     # The calls of one program share a worker process: each call's own options must reach it.
     path, x = lenet_trace

@@ -69,11 +69,25 @@ std::string with_out(std::string args, const std::string& out) {
   return args.replace(args.find("OUT"), 3, q(out));
 }
 
+// Under AddressSanitizer an exception thrown after a SystemC simulation in the same process can be reported as a
+// false stack-buffer-overflow (SystemC switches stacks behind ASan's back, google/sanitizers#189; docs/sim.md), so
+// the sanitizer build leaves out the writers that run after `lutsim sim` simulated; every other writer, and the one
+// write_file they all use, is checked there too.
+bool skip_under_asan(const Writer& w) {
+#if defined(__SANITIZE_ADDRESS__)
+  return std::string(w.name).rfind("sim ", 0) == 0;
+#else
+  (void)w;
+  return false;
+#endif
+}
+
 TEST(Outputs, FullDiskIsAnErrorAndTheDeviceStays) {
   ScratchDir d;
   make_report(d);
   ASSERT_TRUE(is_char_device("/dev/full"));
   for (const Writer& w : writers(d)) {
+    if (skip_under_asan(w)) continue;
     SCOPED_TRACE(w.name);
     const CliResult r = run_lutsim(d, with_out(w.args, "/dev/full"));
     EXPECT_EQ(r.code, 1) << r.out << r.err;
@@ -89,6 +103,7 @@ TEST(Outputs, MissingFolderOrDirectoryInTheWayLeavesNothing) {
   make_report(d);
   fs::create_directories(d / "adir");
   for (const Writer& w : writers(d)) {
+    if (skip_under_asan(w)) continue;
     SCOPED_TRACE(w.name);
     CliResult r = run_lutsim(d, with_out(w.args, d / "no/such/folder/out"));
     EXPECT_EQ(r.code, 1) << r.err;
