@@ -241,10 +241,26 @@ std::string num(double v) {
 
 }  // namespace
 
+// An energy section (energy_section()'s fields that the page reads) checked field by field, since a report file may
+// carry one written by anything: pj, pj_per_mac (a number or null) and every component, per layer and in total.
+void check_energy_part(const ReportReader& r, const ojson& e, const std::string& where, bool total) {
+  r.number(e, where, "pj");
+  if (!e.contains("pj_per_mac") || !(e["pj_per_mac"].is_number() || e["pj_per_mac"].is_null()))
+    throw Error(r.source() + ": " + where + ".pj_per_mac: missing, or neither a number nor null");
+  const ojson& comps = r.object(e, where, "components");
+  for (const std::string& c : energy_components()) r.number(comps, where + ".components", c);
+  if (!total) return;
+  for (const char* k : {"tops_per_w", "inferences_per_joule"}) r.number(e, where, k);
+  if (e.contains("seconds")) r.number(e, where, "seconds");
+}
+
 ojson report_chart_data(const ojson& rep, const std::string& source) {
   ReportReader r(rep, source);
   const HwConfig hw = r.hw();
   const ojson& energy = r.object(rep, "", "energy");
+  check_energy_part(r, r.object(energy, "energy", "total"), "energy.total", true);
+  if (energy.contains("model") && !energy["model"].is_string())
+    throw Error(source + ": energy.model: expected a string");
   const ojson& elayers = r.array(energy, "energy", "layers");
   const ojson& layers = r.array(rep, "", "layers");
   if (elayers.size() != layers.size())
@@ -252,14 +268,16 @@ ojson report_chart_data(const ojson& rep, const std::string& source) {
                 std::to_string(layers.size()) + " layers");
   const double clock_hz = r.number(rep, "", "clock_mhz") * 1e6;
   ojson out_layers = ojson::array();
-  for (std::size_t i = 0; i < layers.size(); ++i)
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    check_energy_part(r, elayers[i], "energy.layers[" + std::to_string(i) + "]", false);
     out_layers.push_back(layer_data(r, layers[i], ReportReader::layer_where(layers[i], i), elayers[i], clock_hz));
+  }
   const ojson& total = r.object(rep, "", "total");
   ojson comps = ojson::array();
   for (const std::string& c : energy_components()) comps.push_back(c);
   return {{"title", "lutsim report: " + rep.value("network", std::string("?"))},
           {"network", rep.value("network", std::string("?"))},
-          {"hw", rep.at("hw")},
+          {"hw", ojson::parse(hw.to_json())},  // the validated config, every field present
           {"clock_mhz", clock_hz / 1e6},
           {"images", r.number(rep, "", "images")},
           {"peak_macs_per_s", static_cast<double>(hw.rows) * hw.cols * clock_hz},
