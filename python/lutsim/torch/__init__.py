@@ -4,8 +4,10 @@ Needs PyTorch (Debian's python3-torch for /usr/bin/python3); ``import lutsim`` a
 """
 
 from .arith import rshift_round, round_hw, wrap
+from .prepare import UnsupportedModelError, prepare
+from .qmodel import QuantModel
 from .quantizers import ActQuantizer, LUTWeightQuantizer, PO2WeightQuantizer, WeightQ, kmeans_s8
 from .scheme import Scheme
 
-__all__ = ["Scheme", "ActQuantizer", "PO2WeightQuantizer", "LUTWeightQuantizer", "WeightQ", "kmeans_s8",
-           "rshift_round", "round_hw", "wrap"]
+__all__ = ["prepare", "Scheme", "QuantModel", "UnsupportedModelError", "ActQuantizer", "PO2WeightQuantizer",
+           "LUTWeightQuantizer", "WeightQ", "kmeans_s8", "rshift_round", "round_hw", "wrap"]

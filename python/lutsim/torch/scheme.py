@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Union
 
@@ -69,6 +70,18 @@ class Scheme:
             raise ValueError(f"Scheme.input_exponent: {self.input_exponent!r} is not an integer in [-128, 127]")
         if self.bn_freeze_step is not None and (not isinstance(self.bn_freeze_step, int) or self.bn_freeze_step < 0):
             raise ValueError(f"Scheme.bn_freeze_step: {self.bn_freeze_step!r} is not None or an integer >= 0")
+
+    # The native config cannot be pickled: a copy, a deepcopy or a pickle of a scheme (and of a QuantModel) carries
+    # it as its JSON text and validates it again.
+    def __getstate__(self) -> Dict[str, object]:
+        state = dict(self.__dict__)
+        state["hw"] = self.hw.to_json()
+        return state
+
+    def __setstate__(self, state: Dict[str, object]) -> None:
+        state = dict(state)
+        state["hw"] = HwConfig.from_dict(json.loads(state["hw"]), "Scheme.hw")
+        self.__dict__.update(state)
 
     @property
     def acc_bits(self) -> int:
