@@ -220,6 +220,14 @@ def test_po2_weights_calibration_is_msqe_over_integer_exponents():
     assert e == min(err, key=err.get)
 
 
+def test_po2_weights_dead_channel_stays_near_its_layer():
+    q = PO2WeightQuantizer(4, 2, True).double()
+    q.calibrate(t64([[1.0, -0.5], [1e-12, 0.0]]))
+    # The layer's unclipped exponent is ceil(log2(1 / 7)) = -2; channel 1 on its own would want about -43 and a
+    # shift near 60. Its search starts 10 octaves below the layer's and goes at most 7 finer: >= -19.
+    assert q.e[0].item() <= -2 and -19 <= q.e[1].item() <= -12
+
+
 # ---- weights: LUT-aware training (section 2) ------------------------------------------------------------------------
 
 def lutq(lut, e_w, per_channel_lut=False, per_channel_shift=False, mask=True):

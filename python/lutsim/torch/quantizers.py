@@ -168,12 +168,14 @@ class PO2WeightQuantizer(nn.Module):
     @torch.no_grad()
     def calibrate(self, w: torch.Tensor) -> None:
         """Sets each exponent to the integer with the least squared weight error, searched from the one that
-        clips nothing down to 7 finer ones."""
+        clips nothing down to 7 finer ones. A channel far smaller than its layer (a dead one) is searched from
+        10 octaves below the layer's: a finer exponent would need a shift outside [-15, 31]."""
         peak = _rows(w.detach().abs()).max(1).values.double()
+        peak = torch.clamp(peak, min=2.0 ** -40)
+        e_layer = torch.ceil(torch.log2(peak.max() / self.hi))
         if self.e.numel() == 1:
             peak = peak.max().reshape(1)
-        peak = torch.clamp(peak, min=2.0 ** -40)
-        e0 = torch.ceil(torch.log2(peak / self.hi))
+        e0 = torch.clamp(torch.ceil(torch.log2(peak / self.hi)), min=float(e_layer) - 10)
         best, best_err = e0.clone(), torch.full_like(e0, math.inf)
         for d in range(-7, 2):
             cand = e0 + d
