@@ -15,53 +15,23 @@ torch = pytest.importorskip("torch")
 
 import lutsim  # noqa: E402
 import lutsim.torch as lt  # noqa: E402
+from lutsim.torch.parity import (ACC_BITS, GRIDS, ROUNDINGS, SHIFTS, WIDTHS, perturb,  # noqa: E402
+                                 random_schemes)
 from lutsim.torch.train import TrainConfig, to_float, train  # noqa: E402
 from qat_helpers import all_ops, data, model  # noqa: E402
 
 torch.set_num_threads(1)
 
 MODELS = ["lenet5", "resnet_small", "mobilenet", "all_ops"]
-ACC = [16, 24, 32]
-ROUNDING = ["half_up", "half_even", "floor"]
-GRIDS = ["lut-per-layer", "lut-per-channel", "uniform"]
-SHIFTS = ["per-layer", "per-channel"]
-BITS = [1, 2, 3, 4, 8]
 N_SCHEMES = 24
 IMAGES = 300
-
-
-def schemes():
-    """24 schemes drawn with a fixed seed from the 270 combinations of A, rounding, grid, shift and bits (each
-    level of each factor appears; checked below), each on one of the four models in turn."""
-    rng = np.random.default_rng(2026)
-    out = []
-    for i in range(N_SCHEMES):
-        out.append(dict(model=MODELS[i % 4], acc_bits=ACC[i % 3], rounding=ROUNDING[(i // 3) % 3],
-                        grid=GRIDS[int(rng.integers(3))], shift=SHIFTS[int(rng.integers(2))],
-                        bits=BITS[i % 5], seed=int(rng.integers(1 << 30))))
-    return out
-
-
-SCHEMES = schemes()
+SCHEMES = random_schemes(N_SCHEMES, MODELS)
 
 
 def test_the_schemes_cover_every_level():
-    for key, levels in (("acc_bits", ACC), ("rounding", ROUNDING), ("grid", GRIDS), ("shift", SHIFTS),
-                        ("bits", BITS), ("model", MODELS)):
+    for key, levels in (("acc_bits", ACC_BITS), ("rounding", ROUNDINGS), ("grid", GRIDS), ("shift", SHIFTS),
+                        ("bits", WIDTHS), ("model", MODELS)):
         assert {s[key] for s in SCHEMES} == set(levels), key
-
-
-def perturb(qm, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for l in qm.layers:
-            if l.aq is not None:
-                l.aq.set_exponent(l.aq.exponent() + int(torch.randint(-1, 2, (1,), generator=g)))
-            wq = getattr(l, "wq", None)
-            if isinstance(wq, lt.LUTWeightQuantizer):
-                wq.lut_f.add_(torch.randn(wq.lut_f.shape, generator=g) * 3).clamp_(-128, 127)
-            elif isinstance(wq, lt.PO2WeightQuantizer):
-                wq.e.add_(torch.randint(-1, 2, wq.e.shape, generator=g).to(wq.e.dtype))
 
 
 def prepared(s, d):
@@ -87,7 +57,7 @@ def test_integer_forward_equals_lutsim_run(i, fashion):
     qm = prepared(s, fashion)
     net = lt.export(qm)
     x = fashion["test_x"][i * IMAGES:(i + 1) * IMAGES]
-    p = lt.check_parity(qm, x, net=net)
+    p = lt.check_parity(qm, x, net=net, batch=128)   # three batches: the accumulation over batches too
     assert p.equal, f"{s}: {p}"
     assert p.images == IMAGES and p.values_compared == len(net.layers)
     # The output of lutsim.run itself, compared once more without the per-value walk.
@@ -106,10 +76,8 @@ def test_the_parity_runs_were_not_trivial():
     """Wraps and rounding ties happened: the runs exercised the A-bit wrap and every mode's tie rule."""
     if len(TOTALS) < N_SCHEMES:
         pytest.skip("needs every parity case to have run in this session")
-    for a in ACC:
-        if a == 16:
-            assert sum(w for s, w, _ in TOTALS.values() if s["acc_bits"] == a) > 0
-    for r in ROUNDING:
+    assert sum(w for s, w, _ in TOTALS.values() if s["acc_bits"] == 16) > 0
+    for r in ROUNDINGS:
         assert sum(t for s, _, t in TOTALS.values() if s["rounding"] == r) > 1000, r
 
 

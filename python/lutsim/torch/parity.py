@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .. import HwConfig, Network, _hw, run
-from .intexec import LayerCounts, integer_forward
+from .intexec import LayerCounts
 
 
 @dataclass
@@ -53,29 +53,74 @@ class ParityResult:
 
 
 def check_parity(model, x: np.ndarray, net: Optional[Network] = None,
-                 hw: Union[None, str, HwConfig] = None) -> ParityResult:
+                 hw: Union[None, str, HwConfig] = None, batch: int = 500) -> ParityResult:
     """Runs ``x`` (u8 NHWC) through lutsim's golden model on ``net`` (exported from ``model`` when not given) and
-    through :func:`integer_forward` on ``model``, and compares every value of the network, in layer order."""
-    from .export import export
+    through :func:`integer_forward` on ``model``, ``batch`` images at a time, and compares every value of the
+    network, in layer order; the first mismatch is the first differing layer of the first batch that has one."""
+    from .export import export, network_graph
+    from .intexec import execute
     from .qmodel import QuantModel
     if net is None:
         net = export(model) if isinstance(model, QuantModel) else model
     h = _hw(hw) if hw is not None else (model.scheme.hw if isinstance(model, QuantModel) else _hw(None))
-    _, golden = run(net, x, hw=h, return_values=True)
-    mine = integer_forward(model, x, hw=h, return_run=True)
-    n_el = 0
-    first = None
+    graph, params = network_graph(model) if isinstance(model, QuantModel) else (model.graph, model.params)
     order = [(l.name, l.output) for l in net.layers]
-    for lname, vname in order:
-        a = np.asarray(golden[vname]).astype(np.int64)
-        b = mine.values[vname]
-        if a.shape != b.shape:
-            first = Mismatch(lname, vname, (-1, -1, -1, -1), -1, -1, -1)
-            break
-        n_el += a.size
-        diff = a != b
-        if diff.any():
-            idx = tuple(int(i) for i in np.argwhere(diff)[0])
-            first = Mismatch(lname, vname, idx, int(a[idx]), int(b[idx]), int(diff.sum()))
-            break
-    return ParityResult(len(x), len(order), n_el, first, mine.counts)
+    counts: Dict[str, LayerCounts] = {}
+    n_el = 0
+    for start in range(0, len(x), batch):
+        xb = x[start:start + batch]
+        _, golden = run(net, xb, hw=h, return_values=True)
+        mine = execute(graph, params, xb, int(h.acc_bits), str(h.rounding), return_values=True)
+        for name, c in mine.counts.items():
+            t = counts.setdefault(name, LayerCounts())
+            for k in vars(t):
+                setattr(t, k, getattr(t, k) + getattr(c, k))
+        for lname, vname in order:
+            a = np.asarray(golden[vname]).astype(np.int64)
+            b = mine.values[vname]
+            if a.shape != b.shape:
+                return ParityResult(len(x), len(order), n_el, Mismatch(lname, vname, (-1, -1, -1, -1), -1, -1, -1),
+                                    counts)
+            n_el += a.size
+            diff = a != b
+            if diff.any():
+                idx = tuple(int(i) for i in np.argwhere(diff)[0])
+                m = Mismatch(lname, vname, (idx[0] + start,) + idx[1:], int(a[idx]), int(b[idx]), int(diff.sum()))
+                return ParityResult(len(x), len(order), n_el, m, counts)
+    return ParityResult(len(x), len(order), n_el, None, counts)
+
+
+# ---- random schemes and random integers, for the parity test and scripts/qat_parity.py -------------------------
+
+ACC_BITS = (16, 24, 32)
+ROUNDINGS = ("half_up", "half_even", "floor")
+GRIDS = ("lut-per-layer", "lut-per-channel", "uniform")
+SHIFTS = ("per-layer", "per-channel")
+WIDTHS = (1, 2, 3, 4, 8)
+
+
+def random_schemes(n: int, models: Sequence[str], seed: int = 2026) -> List[Dict[str, object]]:
+    """``n`` schemes from the 270 combinations of A, rounding, grid, shift and bits: A cycles with period 3, the
+    rounding mode with period 9, the bits with period 5 and the model with period len(models), so every level of
+    each appears once n >= 9; grid and shift are drawn with ``seed``, as is each scheme's own seed."""
+    rng = np.random.default_rng(seed)
+    return [dict(model=models[i % len(models)], acc_bits=ACC_BITS[i % 3], rounding=ROUNDINGS[(i // 3) % 3],
+                 grid=GRIDS[int(rng.integers(3))], shift=SHIFTS[int(rng.integers(2))], bits=WIDTHS[i % 5],
+                 seed=int(rng.integers(1 << 30))) for i in range(n)]
+
+
+def perturb(qm, seed: int) -> None:
+    """Moves a prepared model's integers off their calibrated values at random: each activation exponent and each
+    uniform-grid weight exponent by -1, 0 or +1, each LUT entry by a normal step of 3 (then clipped to s8)."""
+    import torch
+    from .quantizers import LUTWeightQuantizer, PO2WeightQuantizer
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for l in qm.layers:
+            if l.aq is not None:
+                l.aq.set_exponent(l.aq.exponent() + int(torch.randint(-1, 2, (1,), generator=g)))
+            wq = getattr(l, "wq", None)
+            if isinstance(wq, LUTWeightQuantizer):
+                wq.lut_f.add_(torch.randn(wq.lut_f.shape, generator=g) * 3).clamp_(-128, 127)
+            elif isinstance(wq, PO2WeightQuantizer):
+                wq.e.add_(torch.randint(-1, 2, wq.e.shape, generator=g).to(wq.e.dtype))
