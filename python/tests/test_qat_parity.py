@@ -154,3 +154,20 @@ def test_export_writes_a_file_lutsim_loads(fashion, tmp_path):
     assert conv.params["shift"].shape == (16,)
     x = fashion["test_x"][:20]
     np.testing.assert_array_equal(lt.integer_forward(loaded, x), lt.integer_forward(qm, x))
+
+
+def test_a_saved_model_exports_the_same_network(fashion, tmp_path):
+    """Training checkpoints: a state_dict loaded into a fresh prepare(), or the whole QuantModel through torch.save,
+    gives the same network file."""
+    scheme = lt.Scheme(weight_bits=3, grid="lut-per-channel", hw=lutsim.HwConfig.load("small"), bn_freeze_step=2)
+    calib = to_float(fashion["calib_x"][:128])
+    qm = lt.prepare(model("resnet_small"), calib[:2], scheme, calib=calib)
+    train(qm, fashion["train_x"][:640], fashion["train_y"][:640], TrainConfig(steps=4, batch=32))
+    want = lt.export(qm).to_bytes()
+    fresh = lt.prepare(model("resnet_small"), calib[:2], scheme, calib=calib)
+    assert lt.export(fresh).to_bytes() != want
+    fresh.load_state_dict(qm.state_dict())
+    assert lt.export(fresh).to_bytes() == want
+    torch.save(qm, tmp_path / "qm.pt")
+    again = torch.load(tmp_path / "qm.pt")
+    assert again.scheme.hw == scheme.hw and lt.export(again).to_bytes() == want
