@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .arith import round_ste, wrap_real
+from .arith import round_hw, round_ste, wrap_real
 from .quantizers import ActQuantizer, WeightQ
 
 S32_MIN, S32_MAX = -(2 ** 31), 2 ** 31 - 1
@@ -63,7 +63,6 @@ class QStep(nn.Module):
         """act_min, act_max of the exported layer: the dtype's range met with the fused clamp's bounds rounded as
         the machine rounds (rounding is monotone, so round(clamp(u, a, b)) = clamp(round(u), round(a), round(b))
         and the exported clamp equals the training forward's)."""
-        from .arith import round_hw
         assert self.aq is not None
         lo, hi = self.aq.lo, self.aq.hi
         s = 2.0 ** e_y

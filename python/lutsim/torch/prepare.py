@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import os
 import math
 import operator
 import re
@@ -29,6 +30,10 @@ from .modules import QAdd, QAvgPool, QConv, QFlatten, QMaxPool, QStep
 from .qmodel import QuantModel, Step, ValueInfo
 from .quantizers import ActQuantizer, LUTWeightQuantizer, PO2WeightQuantizer
 from .scheme import Scheme
+
+
+_INTERNAL = (os.path.dirname(os.path.abspath(torch.__file__)) + os.sep,
+             os.path.dirname(os.path.abspath(__file__)) + os.sep)
 
 
 class UnsupportedModelError(ValueError):
@@ -119,7 +124,7 @@ class _Builder:
         text = f"node '{node.name}', operation {self.position[node]} of {self.model_name}.forward"
         st = node.stack_trace or ""
         for m in re.finditer(r'File "([^"]+)", line (\d+), in (\S+)\n(?:\s+(.*)\n)?', st):
-            if "/torch/" in m.group(1):
+            if os.path.abspath(m.group(1)).startswith(_INTERNAL):  # torch.fx's and lutsim.torch's own frames
                 continue
             text += f", {m.group(1)}:{m.group(2)} in {m.group(3)}"
             if m.group(4):
