@@ -72,6 +72,29 @@ def test_integer_forward_equals_lutsim_run(i, fashion):
     TOTALS[i] = (s, t.wraps, t.ties)
 
 
+@pytest.mark.parametrize("name", ["lenet5", "resnet_small", "mobilenet"])
+def test_the_float32_training_forward_computes_the_integers_too(name, fashion):
+    """In eval mode, the float32 forward (what training runs after the BatchNorm freeze) gives the exported
+    integers exactly as well, every value: its products and sums are integers (in units of each accumulator's
+    2^(e_x + e_w)) below 2^24 here, which float32 adds exactly, and the codes and biases are computed in float64."""
+    qm = lt.prepare(model(name), to_float(fashion["calib_x"][:2]), lt.Scheme(weight_bits=4),
+                    calib=to_float(fashion["calib_x"][:128]))
+    train(qm, fashion["train_x"][:3000], fashion["train_y"][:3000], TrainConfig(steps=5, batch=32))
+    x = fashion["test_x"][:300]
+    run = lt.integer_forward(qm, x, return_run=True)
+    with torch.no_grad():
+        env = qm.eval().run(to_float(x))
+    for layer, step in zip(qm.layers, qm.steps):
+        t, e = env[step.output]
+        v = qm.values[step.output]
+        real = (t * 2.0 ** -e).numpy()
+        if v.layout is not None:  # a flattened map in PyTorch's c*H*W + h*W + w order; lutsim's is NHWC
+            real = real.reshape((len(x),) + v.layout)
+        real = real.transpose(0, 2, 3, 1) if real.ndim == 4 else real
+        real = real.reshape(run.values[v.name].shape)
+        np.testing.assert_array_equal(real, run.values[v.name], err_msg=layer.layer_name)
+
+
 def test_the_parity_runs_were_not_trivial():
     """Wraps and rounding ties happened: the runs exercised the A-bit wrap and every mode's tie rule."""
     if len(TOTALS) < N_SCHEMES:

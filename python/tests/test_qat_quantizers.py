@@ -66,6 +66,16 @@ def test_wrap_examples_of_section_4():
     assert acc.grad.tolist() == [1.0, 1.0]
 
 
+def test_wrap_real_keeps_every_bit_in_float32():
+    # 12345 units of 2^-14 at A = 32: float32 holds it exactly, but not 12345 + 2^31 (24 bits: a multiple of 256);
+    # the wrap must not go through that sum. At A = 16, 2^15 + 7 units wrap to 7 - 2^15.
+    unit = torch.tensor(2.0 ** -14)
+    acc = torch.tensor([12345 * 2.0 ** -14, -(2 ** 20 + 3) * 2.0 ** -14], dtype=torch.float32)
+    assert torch.equal(arith.wrap_real(acc, unit, 32), acc)
+    acc16 = torch.tensor([(2 ** 15 + 7) * 2.0 ** -14, 12345 * 2.0 ** -14], dtype=torch.float32)
+    assert arith.wrap_real(acc16, unit, 16).tolist() == [(7 - 2 ** 15) * 2.0 ** -14, 12345 * 2.0 ** -14]
+
+
 def test_ties_counts_exact_halves():
     # 6 >> 2 and -10 >> 2 are ties, 7 >> 2 is not; s <= 0 never ties.
     assert arith.ties(torch.tensor([6, -10, 7, 5]), torch.tensor([2, 2, 2, 0])) == 2

@@ -71,11 +71,14 @@ def sign_ste(u: torch.Tensor) -> torch.Tensor:
 
 def wrap_real(acc: torch.Tensor, unit: torch.Tensor, bits: int) -> torch.Tensor:
     """wrap_A of an accumulator held as real values ``acc = v * unit`` (§4): ``((v + 2^(A-1)) mod 2^A) - 2^(A-1)``,
-    times ``unit``, with the identity as gradient (a wrap has no useful one)."""
+    times ``unit``, with the identity as gradient (a wrap has no useful one).
+
+    The wrap is found in float64 and added as a correction (a multiple of 2^A units, 0 where nothing wraps): in
+    float32, ``v + 2^31`` itself would keep only 24 bits and round every accumulator to 256 units."""
     half = float(2 ** (bits - 1))
-    v = acc.detach() / unit
-    wrapped = (torch.remainder(v + half, 2.0 * half) - half) * unit
-    return acc + (wrapped - acc.detach())
+    v = acc.detach().double() / unit.double()
+    k = torch.remainder(v + half, 2.0 * half) - half - v
+    return acc + (k * unit.double()).to(acc.dtype)
 
 
 def wrap(v: torch.Tensor, bits: int) -> torch.Tensor:

@@ -52,7 +52,7 @@ def network_graph(qm: QuantModel) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]
         base = {"name": l.layer_name, "op": "", "inputs": [names[i] for i in s.inputs], "output": out.name}
         e_in = [exps[i] for i in s.inputs]
         if isinstance(l, QConv):
-            q, b_int, unit, _ = l.quantized(torch.float64, e_in[0])
+            q, b_int, unit, _ = l.quantized(e_in[0])
             e_w = q.exps.to(torch.int64)
             d = dict(base, op="dense" if l.dense else "conv2d")
             if not l.dense:

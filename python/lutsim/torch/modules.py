@@ -148,11 +148,11 @@ class QConv(QStep):
         corr = None
         if self.training and x is not None and not self.bn_frozen:
             with torch.no_grad():
-                y = self._conv(x.detach(), w.detach()) + _per_channel(b.detach(), x.dim())
+                y = self._conv(x.detach(), w.detach().to(x.dtype)) + _per_channel(b.detach().to(x.dtype), x.dim())
                 dims = [0] if y.dim() == 2 else [0, 2, 3]
                 n = y.numel() // y.shape[1]
-                mean = y.mean(dims)
-                var = y.var(dims, unbiased=False)
+                mean = y.mean(dims).to(dtype)
+                var = y.var(dims, unbiased=False).to(dtype)
                 m = bn.momentum
                 bn.running_mean.mul_(1 - m).add_(m * mean.to(bn.running_mean.dtype))
                 bn.running_var.mul_(1 - m).add_(m * (var * n / max(n - 1, 1)).to(bn.running_var.dtype))
@@ -167,11 +167,16 @@ class QConv(QStep):
             b_f = (b - bn.running_mean.to(dtype)) * inv + beta
         return w_f, b_f, corr
 
-    def quantized(self, dtype: torch.dtype, e_x: int, x: Optional[torch.Tensor] = None):
-        """(WeightQ, integer bias as a float tensor, accumulator unit 2^(e_x + e_w) per channel, correction)."""
-        w_f, b_f, corr = self.folded(dtype, x)
+    def quantized(self, e_x: int, x: Optional[torch.Tensor] = None):
+        """(WeightQ, integer bias as a float tensor, accumulator unit 2^(e_x + e_w) per channel, correction).
+
+        Always in float64, whatever the forward's dtype, so that the codes (nearest LUT entries) and integer
+        biases are the ones export computes by construction: folded in float32, a weight in the middle of two
+        entries or a bias near a half could round the other way (none did on the bundled models). The results,
+        integers times powers of two, are exact in float32 as well."""
+        w_f, b_f, corr = self.folded(torch.float64, x)
         q: WeightQ = self.wq(w_f)
-        unit = torch.pow(2.0, (e_x + q.exps).to(dtype)).expand(self.out_channels)
+        unit = torch.pow(2.0, (e_x + q.exps).to(torch.float64)).expand(self.out_channels)
         b_int = torch.clamp(round_ste(b_f / unit, "half_even"), S32_MIN, S32_MAX)
         return q, b_int, unit, corr
 
@@ -184,13 +189,14 @@ class QConv(QStep):
             if corr is not None:
                 acc = acc * _per_channel(corr, acc.dim())
             return self._finish(acc + _per_channel(b_f, acc.dim()), None)
-        q, b_int, unit, corr = self.quantized(x.dtype, e_x, x)
-        acc = self._conv(x, q.wq)
+        q, b_int, unit, corr = self.quantized(e_x, x)
+        dt = x.dtype
+        acc = self._conv(x, q.wq.to(dt))
         if corr is not None:
-            acc = acc * _per_channel(corr, acc.dim())
-        acc = acc + _per_channel(b_int * unit, acc.dim())
+            acc = acc * _per_channel(corr.to(dt), acc.dim())
+        acc = acc + _per_channel((b_int * unit).to(dt), acc.dim())
         if self.wrap:
-            acc = wrap_real(acc, _per_channel(unit, acc.dim()), self.acc_bits)
+            acc = wrap_real(acc, _per_channel(unit.to(dt), acc.dim()), self.acc_bits)
         e_acc = int(e_x + q.exps[0]) if q.exps.numel() == 1 else None
         return self._finish(acc, e_acc)
 
