@@ -171,7 +171,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     t0 = time.time()
     qm = prepare(model, to_float(calib[:2]), scheme, calib=to_float(calib), name=args.model)
     net = export(qm)
-    report["start_integer_accuracy"] = acc_0 = lutsim.evaluate(net, te_x, te_y, threads=args.threads).accuracy
+    report["start_integer_accuracy"] = acc_0 = lutsim.evaluate(net, te_x, te_y, hw=hw, threads=args.threads).accuracy
     print(f"start (prepared and calibrated on {len(calib)} images in {time.time() - t0:.1f} s): integer accuracy "
           f"{acc_0 * 100:.2f}%", flush=True)
 
@@ -196,7 +196,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     report["fake_quant_accuracy"] = acc_q = accuracy(qm, te_x, te_y)
     net = export(qm, args.output)
-    r = lutsim.evaluate(net, te_x, te_y, threads=args.threads)
+    r = lutsim.evaluate(net, te_x, te_y, hw=hw, threads=args.threads)  # on the machine it was trained for
     report["integer_accuracy"] = r.accuracy
     print(f"float accuracy       {acc_f * 100:.2f}%")
     print(f"fake-quant accuracy  {acc_q * 100:.2f}%  (the float32 training forward, eval mode)")
