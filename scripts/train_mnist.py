@@ -32,81 +32,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPSET = 13  # Debian's libonnx 1.12 reads opsets up to 17; 13 is what every exporter and checker here agrees on.
 
 
-class LeNet5(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-        self.drop = nn.Dropout(0.1)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = torch.flatten(x, 1)
-        x = self.drop(F.relu(self.fc1(x)))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
+def _load_models_module():
+    # The architectures live in one place, python/lutsim/torch/models.py (which lutsim.torch loads the trained
+    # weights into). It needs only numpy and torch, so it is loaded by path: this script runs before any build.
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "lutsim", "torch", "models.py")
+    spec = importlib.util.spec_from_file_location("lutsim_bundled_models", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.proj = None
-        if stride != 1 or cin != cout:
-            self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (x if self.proj is None else self.proj(x)))
-
-
-class ResNetSmall(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.stem = nn.Conv2d(1, 16, 3, 2, 1, bias=False)  # 28x28 -> 14x14
-        self.bn = nn.BatchNorm2d(16)
-        self.block1 = BasicBlock(16, 16, 1)
-        self.block2 = BasicBlock(16, 32, 2)  # 14x14 -> 7x7
-        self.fc = nn.Linear(32, 10)
-
-    def forward(self, x):
-        x = F.relu(self.bn(self.stem(x)))
-        x = self.block2(self.block1(x))
-        x = F.adaptive_avg_pool2d(x, 1)
-        return self.fc(torch.flatten(x, 1))
-
-
-def dw_separable(cin, cout, stride):
-    return nn.Sequential(
-        nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False), nn.BatchNorm2d(cin), nn.ReLU6(),
-        nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU6())
-
-
-class MobileNetSmall(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6(),  # 28x28 -> 14x14
-            dw_separable(16, 32, 1),   # 14x14
-            dw_separable(32, 64, 2),   # 7x7
-            dw_separable(64, 64, 1))
-        self.fc = nn.Linear(64, 10)
-
-    def forward(self, x):
-        x = self.features(x)
-        x = F.adaptive_avg_pool2d(x, 1)
-        return self.fc(torch.flatten(x, 1))
-
-
-MODELS = {"lenet5": LeNet5, "resnet_small": ResNetSmall, "mobilenet": MobileNetSmall}
+_models = _load_models_module()
+LeNet5, BasicBlock, ResNetSmall, MobileNetSmall = (_models.LeNet5, _models.BasicBlock, _models.ResNetSmall,
+                                                   _models.MobileNetSmall)
+MODELS = _models.MODELS
 # data set: (fetch script, file prefix of the models, epochs per model, augmentation). Fashion-MNIST has 7.5 times
 # MNIST's 7,996 training images: 5 epochs are 3.75 times the steps of MNIST's 10 and take a few minutes per model. MNIST's small set wants random +-2 pixel shifts;
 # Fashion-MNIST's articles are centred and upright but left and right are alike, so it is flipped instead.

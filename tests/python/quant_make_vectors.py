@@ -86,7 +86,7 @@ def main():
     xm = rng.randint(0, 256, (16, 28, 28, 1)).astype(np.uint8)
     np.save(os.path.join(OUT, "mnist_input_u8_16x28x28x1.npy"), xm)
     # The committed ONNX files hold the weights; rebuild each PyTorch model from them to get its float output.
-    for name, (cls, _) in train_mnist.MODELS.items():
+    for name, cls in train_mnist.MODELS.items():
         model = onnx.load(os.path.join(ROOT, "models", name + ".onnx"))
         inits = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
         for n in model.graph.node:  # the exporter names shared parameters through Identity nodes

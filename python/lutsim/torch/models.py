@@ -1,9 +1,9 @@
 """The three bundled float architectures of scripts/train_mnist.py, and loading their trained weights from ONNX.
 
-The classes are copies of those in scripts/train_mnist.py (which is a script, not part of the package); the ONNX
-files in models/ hold their trained weights under the PyTorch parameter names (``conv1.weight``,
-``block1.bn1.running_mean``, ...). ``load_onnx_weights`` fills a model from such a file and fails on any missing,
-extra or misshapen tensor, so a drift between the two copies of a class cannot go unnoticed.
+These classes are the architectures' one definition: scripts/train_mnist.py loads this file (it imports only numpy
+and torch) to train them. The ONNX files in models/ hold their trained weights under the PyTorch parameter names
+(``conv1.weight``, ``block1.bn1.running_mean``, ...). ``load_onnx_weights`` fills a model from such a file and
+fails on any missing, extra or misshapen tensor.
 """
 
 from __future__ import annotations
