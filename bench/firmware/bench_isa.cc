@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lutsim/firmware/compiler.h"
+#include "lutsim/firmware/hazards.h"
 #include "lutsim/firmware/interpreter.h"
 #include "lutsim/model/executor.h"
 #include "lutsim/zoo/zoo.h"
@@ -190,6 +191,14 @@ int main(int argc, char** argv) {
       ti.t.push_back(since(t0));
       ci.t.push_back(cpu_now() - c0);
     }
+    // The hazard checker over the same program (hazards.h), which every program engine runs once per program.
+    Times th;
+    std::size_t n_hazards = 0;
+    for (int r = 0; r < reps; ++r) {
+      t0 = Clock::now();
+      n_hazards = find_hazards(prog).size();
+      th.t.push_back(since(t0));
+    }
     const bool equal = res.output.same_values(g.output);
     const char* ts = threads > 1 ? "s" : "";
     std::printf("network %s, hw %s (%dx%d), %zu instructions, %lld MACs, %d reps\n", net.name.c_str(), hw.name.c_str(), hw.rows,
@@ -203,11 +212,13 @@ int main(int argc, char** argv) {
     std::printf("cpu time: golden %.4f s median, %.4f s best; isa %.4f s median, %.4f s best; ratio %.2fx median, %.2fx best\n",
                 cg.median(), cg.best(), ci.median(), ci.best(), ci.median() / cg.median(), ci.best() / cg.best());
     std::printf("isa interpreter, cold   %8.4f s  (first run: machine allocation and weight decoding)\n", t_cold);
+    std::printf("hazard check            %8.4f s median, %8.4f s best  (%zu hazards; %.2fx the warm isa run)\n", th.median(),
+                th.best(), n_hazards, th.median() / ti.median());
     std::printf("bit-exact               %s\n", equal ? "yes" : "NO");
     std::printf("{\"network\":\"%s\",\"hw\":\"%s\",\"reps\":%d,\"threads\":%d,\"compile_s\":%.4f,\"compile_cpu_s\":%.4f,\"golden_median_s\":%.5f,"
-                "\"golden_best_s\":%.5f,\"isa_warm_median_s\":%.5f,\"isa_warm_best_s\":%.5f,\"isa_cold_s\":%.5f,"
+                "\"golden_best_s\":%.5f,\"isa_warm_median_s\":%.5f,\"isa_warm_best_s\":%.5f,\"isa_cold_s\":%.5f,\"hazard_check_median_s\":%.5f,"
                 "\"ratio_median\":%.3f,\"ratio_best\":%.3f,\"cpu_ratio_median\":%.3f,\"equal\":%s}\n",
-                net.name.c_str(), hw.name.c_str(), reps, threads, t_compile, c_compile, tg.median(), tg.best(), ti.median(), ti.best(), t_cold,
+                net.name.c_str(), hw.name.c_str(), reps, threads, t_compile, c_compile, tg.median(), tg.best(), ti.median(), ti.best(), t_cold, th.median(),
                 ti.median() / tg.median(), ti.best() / tg.best(), ci.median() / cg.median(), equal ? "true" : "false");
     if (opcodes) per_opcode(prog, input, reps, threads, ti.median());
     return equal ? 0 : 1;

@@ -367,6 +367,9 @@ Tensor to_network_input(const Tensor& t, const FloatGraph& g, int input_exponent
   const std::string nhwc = "u8 [N, " + std::to_string(in.h) + ", " + std::to_string(in.w) + ", " + std::to_string(in.c) + "]";
   const std::string nchw = "f32 [N, " + std::to_string(in.c) + ", " + std::to_string(in.h) + ", " + std::to_string(in.w) + "]";
   const std::string accepted = " (expected " + nhwc + " images or " + nchw + " in the model's layout)";
+  // An empty batch has the right layout but nothing to calibrate on: say so rather than report a shape mismatch.
+  if (t.rank() == 4 && t.dim(0) == 0 && (t.dtype() == DType::U8 || t.dtype() == DType::F32))
+    throw Error(what + ": the batch is empty (" + shape_str(t.shape()) + "): give at least one image");
   if (t.dtype() == DType::U8) {
     if (t.rank() != 4 || t.dim(1) != in.h || t.dim(2) != in.w || t.dim(3) != in.c || t.dim(0) < 1)
       throw Error(what + ": u8 data of shape " + shape_str(t.shape()) + " does not match the model input" + accepted);

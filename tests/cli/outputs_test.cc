@@ -1,5 +1,5 @@
 // Every file a command writes, written as a whole or not at all: a full disk (/dev/full), a missing folder, a
-// directory in the way, and an interrupted command (SIGINT, SIGTERM) each give a one-line error (or the signal) and
+// directory in the way, a read-only folder, and an interrupted command (SIGINT, SIGTERM) each give a one-line error (or the signal) and
 // leave neither a partial output nor a temporary file; a device is written in place, never replaced.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,8 +42,8 @@ struct Writer {
   std::string args;
 };
 
-std::vector<Writer> writers(const ScratchDir& d) {
-  const std::string net = q(kTrace + "net.npz"), x = q(kTrace + "input.npy");
+std::vector<Writer> writers(const ScratchDir& d, const std::string& trace = kTrace) {
+  const std::string net = q(trace + "net.npz"), x = q(trace + "input.npy");
   const std::string rep = q(d / "report.json");
   return {
       {"gen", "gen --arch lenet5 -o OUT"},
@@ -114,6 +115,42 @@ TEST(Outputs, MissingFolderOrDirectoryInTheWayLeavesNothing) {
     EXPECT_TRUE(fs::is_directory(d / "adir"));
   }
   EXPECT_EQ(temporaries(d.path()), std::vector<std::string>{});
+}
+
+// A folder the user may not write (mode 0555): a one-line error naming the output, exit 1, and the folder's old
+// file untouched. Root writes anywhere, so as root the command runs as 'nobody' (setpriv), as a user would.
+TEST(Outputs, AReadOnlyFolderIsAnErrorAndKeepsItsFile) {
+  ScratchDir d;
+  make_report(d);
+  fs::permissions(d.path(), fs::perms::all);  // 'nobody' writes the other outputs (run --stats's y.npy) here
+  fs::create_directories(d / "ro");
+  const std::string old = d / "ro/out";
+  {
+    std::ofstream(old) << "old";
+  }
+  fs::permissions(d / "ro", fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  // The binary and the trace are copied here, where 'nobody' may read them wherever the build lives.
+  std::string bin = LUTSIM_BIN, as_user, trace = kTrace;
+  if (::geteuid() == 0) {
+    as_user = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+    bin = d / "lutsim";
+    fs::copy_file(LUTSIM_BIN, bin);
+    fs::create_directories(d / "trace");
+    for (const char* f : {"net.npz", "input.npy"}) fs::copy_file(kTrace + f, d / (std::string("trace/") + f));
+    trace = d / "trace/";
+  }
+  for (const Writer& w : writers(d, trace)) {
+    if (skip_under_asan(w)) continue;
+    SCOPED_TRACE(w.name);
+    const CliResult r = run_shell(d, as_user + q(bin) + " " + with_out(w.args, old));
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("ro/out: cannot write: Permission denied"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("wrote"), std::string::npos) << "claims success: " << r.out;
+    EXPECT_EQ(read_file(old), "old");
+  }
+  EXPECT_EQ(temporaries(d.path()), std::vector<std::string>{});
+  fs::permissions(d / "ro", fs::perms::owner_all);
 }
 
 TEST(Outputs, DevicesAreWrittenInPlace) {

@@ -59,7 +59,9 @@ TEST(Calibration, WrongShapeOrDtypeIsAnErrorNamingTheFile) {
   expect_error([&] { to_network_input(Tensor(DType::U8, {4, 28, 28, 3}), g, -8, "c.npy"); },
                {"c.npy: u8 data of shape [4, 28, 28, 3] does not match"});
   expect_error([&] { to_network_input(Tensor(DType::U8, {28, 28, 1}), g, -8, "c.npy"); }, {"[28, 28, 1] does not match"});
-  expect_error([&] { to_network_input(Tensor(DType::U8, {0, 28, 28, 1}), g, -8, "c.npy"); }, {"does not match"});
+  expect_error([&] { to_network_input(Tensor(DType::U8, {0, 28, 28, 1}), g, -8, "c.npy"); },
+               {"c.npy: the batch is empty ([0, 28, 28, 1]): give at least one image"});
+  expect_error([&] { to_network_input(Tensor(DType::F32, {0, 1, 28, 28}), g, -8, "c.npy"); }, {"c.npy: the batch is empty"});
   // f32 must be NCHW in the model's layout, not NHWC.
   expect_error([&] { to_network_input(Tensor(DType::F32, {2, 28, 28, 1}), g, -8, "c.npy"); },
                {"f32 data of shape [2, 28, 28, 1] does not match"});
