@@ -1,11 +1,14 @@
-// find_hazards(): vector clocks over the three queues and, per memory space, an interval map of who last wrote and
-// read each byte range (hazards.h).
+// find_hazards(): vector clocks over the three queues; per SRAM, an interval map of who last wrote and read each byte
+// range; for DRAM, the window of DMA boxes not yet known complete by every other queue (hazards.h).
 #include "lutsim/firmware/hazards.h"
 
 #include <algorithm>
 #include <array>
+#include <climits>
+#include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <variant>
 
 #include "lutsim/model/error.h"
@@ -78,25 +81,50 @@ class Shadow {
   std::map<std::uint64_t, Seg> segs_;
 };
 
+// A DMA's DRAM bytes: element (z, y) is the x bytes at addr + z * zs + y * ys (docs/isa.md section 3). Strides are
+// unsigned, so the box lies in [addr, addr + (nz - 1) * zs + (ny - 1) * ys + x).
+struct Box {
+  std::uint64_t addr = 0, x = 0, ny = 0, nz = 0, ys = 0, zs = 0;
+  Range bounds() const {
+    if (x == 0 || ny == 0 || nz == 0) return {addr, addr};
+    return {addr, addr + (nz - 1) * zs + (ny - 1) * ys + x};
+  }
+  // The box's bytes as disjoint runs in address order, contiguous and overlapping runs joined.
+  void runs(std::vector<Range>& out) const {
+    out.clear();
+    bool sorted = true;
+    for (std::uint64_t z = 0; z < nz; ++z)
+      for (std::uint64_t y = 0; y < ny; ++y) {
+        const std::uint64_t lo = addr + z * zs + y * ys, hi = lo + x;
+        if (!out.empty() && lo < out.back().lo) sorted = false;
+        if (!out.empty() && sorted && lo <= out.back().hi) out.back().hi = std::max(out.back().hi, hi);
+        else out.push_back({lo, hi});
+      }
+    if (sorted) return;
+    std::sort(out.begin(), out.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+    std::size_t k = 0;
+    for (std::size_t i = 1; i < out.size(); ++i)
+      if (out[i].lo <= out[k].hi) out[k].hi = std::max(out[k].hi, out[i].hi);
+      else out[++k] = out[i];
+    out.resize(k + 1);
+  }
+};
+
 struct Access {
   Space space;
-  Range r;
+  Range r;  // for DRAM, the box's bounds
   bool write;
+  Box box;  // DRAM only
 };
 
 std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
-// The byte runs of a DMA box in DRAM, contiguous runs joined.
-void dram_runs(std::int64_t addr, std::int64_t x, std::int64_t ny, std::int64_t nz, std::int64_t ys, std::int64_t zs,
-               bool write, std::vector<Access>& out) {
-  std::vector<Range> runs;
-  for (std::int64_t z = 0; z < nz; ++z)
-    for (std::int64_t y = 0; y < ny; ++y) {
-      const std::uint64_t lo = u(addr + z * zs + y * ys), hi = lo + u(x);
-      if (!runs.empty() && runs.back().hi == lo) runs.back().hi = hi;
-      else runs.push_back({lo, hi});
-    }
-  for (const Range& r : runs) out.push_back({kDram, r, write});
+Access sram(Space space, Range r, bool write) { return {space, r, write, Box{}}; }
+
+Access dram_access(std::int64_t addr, std::int64_t x, std::int64_t ny, std::int64_t nz, std::int64_t ys,
+                   std::int64_t zs, bool write) {
+  const Box b{u(addr), u(x), u(ny), u(nz), u(ys), u(zs)};
+  return {kDram, b.bounds(), write, b};
 }
 
 // The last byte + 1 of a window walk: pixel (0,0) tap (0,0) at `addr`, `width` bytes per position.
@@ -111,43 +139,114 @@ std::vector<Access> accesses(const isa::Instruction& in, const HwConfig& hw, std
   std::vector<Access> a;
   const std::int64_t R = hw.rows, C = hw.cols;
   if (const auto* l = std::get_if<isa::Load>(&in.body)) {
-    dram_runs(l->dram_addr, l->x_size, l->y_size, l->z_size, l->y_stride, l->z_stride, false, a);
+    a.push_back(dram_access(l->dram_addr, l->x_size, l->y_size, l->z_size, l->y_stride, l->z_stride, false));
     const std::int64_t Y = l->y_size + l->pad_left + l->pad_right, Z = l->z_size + l->pad_top + l->pad_bottom;
-    a.push_back({static_cast<Space>(l->buf), {u(l->sram_addr), u(l->sram_addr + Z * Y * l->x_size)}, true});
+    a.push_back(sram(static_cast<Space>(l->buf), {u(l->sram_addr), u(l->sram_addr + Z * Y * l->x_size)}, true));
   } else if (const auto* s = std::get_if<isa::Store>(&in.body)) {
-    a.push_back({kAct, {u(s->sram_addr), u(s->sram_addr + s->z_size * s->y_size * s->x_size)}, false});
-    dram_runs(s->dram_addr, s->x_size, s->y_size, s->z_size, s->y_stride, s->z_stride, true, a);
+    a.push_back(sram(kAct, {u(s->sram_addr), u(s->sram_addr + s->z_size * s->y_size * s->x_size)}, false));
+    a.push_back(dram_access(s->dram_addr, s->x_size, s->y_size, s->z_size, s->y_stride, s->z_stride, true));
   } else if (const auto* w = std::get_if<isa::Wcfg>(&in.body)) {
     *wbits = w->bits;
     const std::int64_t lut = std::int64_t{1} << std::min<std::int64_t>(w->bits, 8);
-    if (w->mode == 1) a.push_back({kParam, {u(w->lut_addr), u(w->lut_addr + lut)}, false});
-    if (w->mode == 2) a.push_back({kParam, {u(w->lut_addr), u(w->lut_addr + C * lut)}, false});
+    if (w->mode == 1) a.push_back(sram(kParam, {u(w->lut_addr), u(w->lut_addr + lut)}, false));
+    if (w->mode == 2) a.push_back(sram(kParam, {u(w->lut_addr), u(w->lut_addr + C * lut)}, false));
   } else if (const auto* g = std::get_if<isa::Gemm>(&in.body)) {
-    a.push_back({kAct,
+    a.push_back(sram(kAct,
                  {u(g->act_addr), window_end(g->act_addr, g->out_h, g->out_w, g->stride_y, g->stride_x, g->dil_y,
                                              g->dil_x, g->taps_y, g->taps_x, g->row_stride, g->pix_stride, g->span)},
-                 false});
+                 false));
     const std::int64_t chunks = (g->span + R - 1) / R, block = R * ((C * *wbits + 7) / 8);
-    a.push_back({kWgt, {u(g->wgt_addr), u(g->wgt_addr + g->taps_y * g->taps_x * chunks * block)}, false});
+    a.push_back(sram(kWgt, {u(g->wgt_addr), u(g->wgt_addr + g->taps_y * g->taps_x * chunks * block)}, false));
   } else if (const auto* v = std::get_if<isa::Vec>(&in.body)) {
-    a.push_back({kAct,
+    a.push_back(sram(kAct,
                  {u(v->act_addr), window_end(v->act_addr, v->out_h, v->out_w, v->stride_y, v->stride_x, v->dil_y,
                                              v->dil_x, v->taps_y, v->taps_x, v->row_stride, v->pix_stride, v->n_lanes)},
-                 false});
+                 false));
     if (v->op == static_cast<std::int64_t>(isa::VecOp::Add))
-      a.push_back({kAct,
+      a.push_back(sram(kAct,
                    {u(v->act_addr_b), window_end(v->act_addr_b, v->out_h, v->out_w, v->stride_y, v->stride_x, v->dil_y,
                                                  v->dil_x, 1, 1, v->row_stride, v->pix_stride, v->n_lanes)},
-                   false});
+                   false));
   } else if (const auto* p = std::get_if<isa::Ppu>(&in.body)) {
-    if (p->bias_en) a.push_back({kParam, {u(p->bias_addr), u(p->bias_addr + 4 * p->n_cols)}, false});
+    if (p->bias_en) a.push_back(sram(kParam, {u(p->bias_addr), u(p->bias_addr + 4 * p->n_cols)}, false));
     if (p->shift_per_channel && !p->out_s32)
-      a.push_back({kParam, {u(p->shift_addr), u(p->shift_addr + p->n_cols)}, false});
+      a.push_back(sram(kParam, {u(p->shift_addr), u(p->shift_addr + p->n_cols)}, false));
     const std::int64_t width = p->n_cols * (p->out_s32 ? 4 : 1);
-    a.push_back({kAct, {u(p->out_addr), u(p->out_addr + (p->n_pix - 1) * p->out_stride + width)}, true});
+    a.push_back(sram(kAct, {u(p->out_addr), u(p->out_addr + (p->n_pix - 1) * p->out_stride + width)}, true));
   }
   return a;
 }
+
+// DRAM, which only the DMA queues touch and where one DMA covers thousands of short runs: rather than a shadow of
+// every byte, the DMA boxes that some other queue may not yet know complete, per queue in program order. A hazard
+// needs an earlier access that is not ordered before the new one; since every queue's view of the others only grows,
+// a box that each other DRAM queue knows complete can never form one again and is dropped. In a program with
+// tokens the window is short, and only its unordered boxes whose bounds overlap are compared run by run.
+//
+// This finds the same hazards as a shadow of every byte would: if the last writer of a byte is ordered before a
+// reader, so is every earlier writer of it (the earlier one is ordered before the later, or that pair is already a
+// write-after-write hazard), and likewise for the readers before a writer.
+class DramWindow {
+ public:
+  struct Entry {
+    Box box;
+    Range bounds;
+    std::int32_t pc;
+    std::int64_t seq;  // its 1-based position in its queue
+    bool write;
+  };
+
+  explicit DramWindow(const Program& p) {
+    for (const isa::Instruction& in : p.code)
+      if (std::holds_alternative<isa::Load>(in.body) || std::holds_alternative<isa::Store>(in.body))
+        touches_[static_cast<std::size_t>(isa::queue_of(in))] = true;
+  }
+
+  // Calls f(entry, lo, hi) for each access of the window that `a` (by queue q, whose start clock is `start`) races
+  // with: another queue's, not ordered before it, at least one of the two a write, sharing the bytes [lo, hi) (the
+  // first bytes they share).
+  template <class F>
+  void races(const Access& a, int q, const Clock& start, F&& f) {
+    for (int k = 0; k < kQueues; ++k) {
+      if (k == q) continue;
+      const std::deque<Entry>& w = active_[static_cast<std::size_t>(k)];
+      for (auto it = w.rbegin(); it != w.rend() && it->seq > start[static_cast<std::size_t>(k)]; ++it) {
+        if (!a.write && !it->write) continue;
+        if (it->bounds.hi <= a.r.lo || a.r.hi <= it->bounds.lo) continue;
+        if (const auto shared = first_shared(a.box, it->box)) f(*it, shared->lo, shared->hi);
+      }
+    }
+  }
+
+  // Adds `a` and drops the boxes that every other DRAM queue now knows complete (`last`: each queue's last clock).
+  void add(const Access& a, int q, std::int32_t pc, std::int64_t seq, const std::array<Clock, kQueues>& last) {
+    active_[static_cast<std::size_t>(q)].push_back({a.box, a.r, pc, seq, a.write});
+    for (int k = 0; k < kQueues; ++k) {
+      std::int64_t known = INT64_MAX;  // the last instruction of queue k that every other DRAM queue knows complete
+      for (int o = 0; o < kQueues; ++o)
+        if (o != k && touches_[static_cast<std::size_t>(o)]) known = std::min(known, last[static_cast<std::size_t>(o)][k]);
+      std::deque<Entry>& w = active_[static_cast<std::size_t>(k)];
+      while (!w.empty() && w.front().seq <= known) w.pop_front();
+    }
+  }
+
+ private:
+  // The first bytes two boxes share, if any.
+  std::optional<Range> first_shared(const Box& a, const Box& b) {
+    a.runs(ra_);
+    b.runs(rb_);
+    for (std::size_t i = 0, j = 0; i < ra_.size() && j < rb_.size();) {
+      const std::uint64_t lo = std::max(ra_[i].lo, rb_[j].lo), hi = std::min(ra_[i].hi, rb_[j].hi);
+      if (lo < hi) return Range{lo, hi};
+      (ra_[i].hi < rb_[j].hi ? i : j)++;
+    }
+    return std::nullopt;
+  }
+
+  std::array<bool, kQueues> touches_{};
+  std::array<std::deque<Entry>, kQueues> active_;
+  std::vector<Range> ra_, rb_;
+};
 
 std::string pc_text(const Program& p, std::int32_t pc) {
   const isa::Instruction& in = p.code.at(static_cast<std::size_t>(pc));
@@ -189,7 +288,8 @@ std::vector<Hazard> find_hazards(const Program& p, std::size_t max) {
   std::array<Clock, kQueues> last{};               // the clock of each queue's last instruction, completed
   // Token queues by (from, to): the completed clocks of the pushers, first in first out.
   std::map<std::pair<int, int>, std::deque<Clock>> tokens;
-  std::array<Shadow, kSpaces> shadow;
+  std::array<Shadow, kSpaces> shadow;  // the SRAMs'; DRAM's is the window
+  DramWindow window(p);
   std::int64_t wbits = 8;
 
   // Whether `a` (an earlier instruction, or -1 for the host) has completed before `b` starts.
@@ -220,9 +320,20 @@ std::vector<Hazard> find_hazards(const Program& p, std::size_t max) {
 
     const std::int32_t me = static_cast<std::int32_t>(pc);
     const std::vector<Access> acc = accesses(in, p.hw, &wbits);
+    std::vector<const Access*> dram;
     for (const bool writes : {false, true})
       for (const Access& a : acc) {
         if (a.write != writes) continue;
+        if (a.space == kDram) {
+          window.races(a, q, start, [&](const DramWindow::Entry& e, std::uint64_t lo, std::uint64_t hi) {
+            const HazardKind k = !a.write ? HazardKind::ReadAfterWrite
+                                 : e.write ? HazardKind::WriteAfterWrite
+                                           : HazardKind::WriteAfterRead;
+            if (found.size() < max) found.push_back({k, me, e.pc, kSpaceName[kDram], lo, hi});
+          });
+          dram.push_back(&a);
+          continue;
+        }
         shadow[a.space].visit(a.r.lo, a.r.hi, [&](std::uint64_t lo, Shadow::Seg& s) {
           auto report = [&](HazardKind k, std::int32_t other) {
             if (found.size() < max) found.push_back({k, me, other, kSpaceName[a.space], lo, s.end});
@@ -243,6 +354,7 @@ std::vector<Hazard> find_hazards(const Program& p, std::size_t max) {
     Clock fin = start;
     fin[static_cast<std::size_t>(q)] = seq[pc];
     last[static_cast<std::size_t>(q)] = fin;
+    for (const Access* a : dram) window.add(*a, q, me, seq[pc], last);
     if (in.deps.push_prev) tokens[{q, q - 1}].push_back(fin);
     if (in.deps.push_next) tokens[{q, q + 1}].push_back(fin);
   }
