@@ -109,6 +109,13 @@ const json* find_preset(const std::string& name) {
   return nullptr;
 }
 
+// The optional free-text "description".
+std::string description(const json& j, const std::string& src) {
+  if (!j.contains("description")) return "";
+  if (!j["description"].is_string()) fail(src, "description", "expected a string");
+  return j["description"].get<std::string>();
+}
+
 EnergyModel parse_full(const json& j, const std::string& src) {
   EnergyModel m;
   check_keys(j, src, "", {"name", "node_nm", "vdd", "description", "energy_pj", "leakage_pj_per_cycle", "area_um2"});
@@ -116,7 +123,7 @@ EnergyModel parse_full(const json& j, const std::string& src) {
   m.name = j["name"].get<std::string>();
   m.node_nm = number(j, src, "", "node_nm", 1, 1000);
   m.vdd = number(j, src, "", "vdd", 0.1, 5);
-  if (j.contains("description")) m.description = j["description"].get<std::string>();
+  m.description = description(j, src);
   if (!j.contains("energy_pj")) fail(src, "energy_pj", "missing");
   const json& e = j["energy_pj"];
   check_keys(e, src, "energy_pj",
@@ -181,7 +188,7 @@ EnergyModel parse_derived(const json& j, const std::string& src, int depth) {
   m.name = j["name"].get<std::string>();
   m.node_nm = number(j, src, "", "node_nm", 1, 1000);
   m.vdd = number(j, src, "", "vdd", 0.1, 5);
-  m.description = j.value("description", "");
+  m.description = description(j, src);
   if (!j.contains("scale")) fail(src, "scale", "missing");
   const json& s = j["scale"];
   check_keys(s, src, "scale", {"logic_energy", "sram_energy", "dram_energy", "leakage", "logic_area"});
