@@ -11,7 +11,7 @@ namespace {
 class IsaEngine final : public Engine {
  public:
   IsaEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
-      : prog_(with_fault_hook(compile(net, hw), "isa")), interp_(prog_), opt_(opt), layer_stats_(prog_.layers.size()) {}
+      : prog_(with_fault_hook(compile(net, hw), "isa")), interp_(prog_, opt.check_hazards ? HazardCheck::On : HazardCheck::Off), opt_(opt), layer_stats_(prog_.layers.size()) {}
 
   Tensor run(const Tensor& batch) override {
     IsaResult r = interp_.run(batch, IsaOptions{.keep_values = opt_.keep_values, .threads = opt_.threads});

@@ -26,7 +26,7 @@ namespace {
 class RtlEngine final : public Engine {
  public:
   RtlEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
-      : prog_(validated(compile(net, hw), net)), runner_(prog_, false), sim_(rtl::make_top_sim(hw)), opt_(opt),
+      : prog_(validated(compile(net, hw), net)), runner_(prog_, false, opt.check_hazards ? HazardCheck::On : HazardCheck::Off), sim_(rtl::make_top_sim(hw)), opt_(opt),
         fault_(fault_hook("rtl")), dram_(prog_.dram_bytes), layer_cycles_(prog_.layers.size(), 0) {}
 
   Tensor run(const Tensor& batch) override {

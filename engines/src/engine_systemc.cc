@@ -10,7 +10,8 @@ namespace {
 class SystemcEngine final : public Engine {
  public:
   SystemcEngine(const Network& net, const HwConfig& hw, const EngineOptions& opt)
-      : sim_(with_fault_hook(compile(net, hw), "systemc"), sim::SimOptions{.keep_values = opt.keep_values}) {}
+      : sim_(with_fault_hook(compile(net, hw), "systemc"), sim::SimOptions{.keep_values = opt.keep_values,
+                                                                      .hazard_check = opt.check_hazards ? HazardCheck::On : HazardCheck::Off}) {}
 
   Tensor run(const Tensor& batch) override { return sim_.run(batch); }
   std::vector<Tensor> last_values() const override { return sim_.values(); }

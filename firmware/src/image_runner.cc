@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "lutsim/firmware/hazards.h"
 #include "lutsim/model/error.h"
 
 namespace lutsim {
@@ -26,8 +27,13 @@ std::vector<std::int64_t> layer_windows(std::span<const LayerRange> layers, std:
   return b;
 }
 
-ImageRunner::ImageRunner(const Program& p, bool reuse_dram)
+ImageRunner::ImageRunner(const Program& p, bool reuse_dram, HazardCheck check)
     : p_(p), reuse_(reuse_dram), layer_of_(layer_of_pcs(p.layers, p.code.size())) {
+  if (check == HazardCheck::On) {
+    const std::vector<Hazard> h = find_hazards(p, 1);
+    if (!h.empty() && h[0].kind != HazardKind::TokenUnderflow)
+      throw Error("program for '" + p.network + "': hazard: " + h[0].describe(p));
+  }
   for (const isa::Instruction& in : p.code) {
     if (in.opcode() != isa::Opcode::Store) continue;
     const isa::Store& s = std::get<isa::Store>(in.body);

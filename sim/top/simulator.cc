@@ -24,7 +24,7 @@ std::string_view stall_name(Stall s) {
 }
 
 struct Simulator::Impl {
-  explicit Impl(const Program& p) : machine(p.hw, p.dram_bytes), runner(p, true) {}
+  Impl(const Program& p, HazardCheck check) : machine(p.hw, p.dram_bytes), runner(p, true, check) {}
   Machine machine;
   ImageRunner runner;  // every instruction runs through the machine: only STOREs change its DRAM
 };
@@ -140,7 +140,7 @@ nlohmann::ordered_json timeline(const RunContext& ctx, const std::vector<LayerRe
 
 Simulator::Simulator(Program p, SimOptions opt) : p_(validated(std::move(p))), opt_(std::move(opt)) {
   check_options(opt_);
-  impl_ = std::make_unique<Impl>(p_);
+  impl_ = std::make_unique<Impl>(p_, opt_.hazard_check);
   report_.network = p_.network;
   report_.hw = p_.hw;
   for (const LayerRange& l : p_.layers) {

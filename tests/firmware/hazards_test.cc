@@ -10,6 +10,7 @@
 
 #include "lutsim/firmware/compiler.h"
 #include "lutsim/firmware/hazards.h"
+#include "lutsim/firmware/interpreter.h"
 #include "lutsim/hw/config.h"
 #include "lutsim/model/format.h"
 #include "lutsim/zoo/zoo.h"
@@ -234,6 +235,34 @@ TEST(Hazards, DramWindowFindsWhatEveryPairFinds) {
     }
   }
   EXPECT_GT(with_races, 0) << "no token removal made a DRAM race; the comparison proves nothing";
+}
+
+// The first LOAD -> compute token of a compiled LeNet-5 taken out.
+Program with_a_missing_load_token(const Program& p) {
+  for (const TokenPair& t : token_pairs(p))
+    if (p.code[t.push].opcode() == isa::Opcode::Load && p.code[t.pop].opcode() != isa::Opcode::Sync)
+      return without_token(p, t);
+  ADD_FAILURE() << "no LOAD -> compute token";
+  return p;
+}
+
+// The interpreter (and every engine through the image runner) refuses a program with a hazard, naming it, unless
+// told not to check; the same program then runs, bit-exact, since it runs one instruction at a time.
+TEST(Hazards, TheInterpreterRefusesAProgramWithAHazard) {
+  const Program p = compile(load_network(kTraces + "lenet5_per_layer/net.npz"), load_hw_config("default"));
+  const Program bad = with_a_missing_load_token(p);
+  const std::vector<Hazard> h = find_hazards(bad, 1);
+  ASSERT_EQ(h.size(), 1u);
+  try {
+    Interpreter it(bad);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "program for '" + p.network + "': hazard: " + h[0].describe(bad));
+  }
+  const Tensor x = load_npy(kTraces + "lenet5_per_layer/input.npy");
+  Interpreter unchecked(bad, HazardCheck::Off);
+  Interpreter good(p);
+  EXPECT_TRUE(unchecked.run(x).output.same_values(good.run(x).output));
 }
 
 TEST(Hazards, APopWithoutAPushIsATokenUnderflow) {

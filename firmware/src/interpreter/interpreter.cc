@@ -630,7 +630,8 @@ const Program& validated(const Program& p) {
 }
 }  // namespace
 
-Interpreter::Interpreter(const Program& p) : p_(validated(p)), m_(p.hw, p.dram_bytes), runner_(p, true) {}
+Interpreter::Interpreter(const Program& p, HazardCheck check)
+    : p_(validated(p)), m_(p.hw, p.dram_bytes), runner_(p, true, check) {}
 
 IsaResult Interpreter::run(const Tensor& input, const IsaOptions& opt) {
   IsaResult res;

@@ -31,6 +31,9 @@ struct EngineOptions {
   int threads = 1;     // host worker threads, where the engine uses them
   bool quiet = false;  // no progress output on stderr
   bool keep_values = false;  // keep every value of the last run for last_values()
+  // The engines that run a compiled program check it for hazards (ImageRunner); lutsim verify, which lists every
+  // hazard in its report, turns this off.
+  bool check_hazards = true;
 };
 
 // Where and when a run of a compiled program last wrote one DRAM byte.

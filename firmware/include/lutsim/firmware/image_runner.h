@@ -2,7 +2,8 @@
 // RTL engine share (docs/isa.md section 6, "Running a program"). The runner checks the input, builds each image's
 // DRAM (the program's stored bytes, zeros up to the DRAM size, the input image at the input region), hands it to
 // the engine's own step ("run the program once on this DRAM"), then reads the output region and, when asked, every
-// value's region back. It also maps program counters to layers.
+// value's region back. It also maps program counters to layers, and by default checks the program for hazards
+// (hazards.h) before it runs.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,10 @@ struct BatchOutputs {
   std::vector<Tensor> values;  // by value id (see KeepValues); empty with KeepValues::None
 };
 
+// Whether a runner checks its program for hazards: on in every engine, off where the caller reports the hazards
+// itself (lutsim verify lists every one in its report).
+enum class HazardCheck : bool { Off, On };
+
 class ImageRunner {
  public:
   // Keeps a reference to `p`, which must be valid (validate_program) and outlive the runner.
@@ -36,7 +41,12 @@ class ImageRunner {
   // runs every instruction through Machine, as the interpreter and the SystemC model do), so from the second image
   // on only those ranges are restored. Without it every image gets the whole image written anew: the RTL could
   // write anywhere, and its fault hook flips any byte.
-  ImageRunner(const Program& p, bool reuse_dram);
+  //
+  // With HazardCheck::On a program with a hazard is an Error "program for 'NET': hazard: ..." naming both
+  // instructions, their pcs, layers and the bytes (hazards.h), for a data race would give other bits on the RTL
+  // than on the engines that run one instruction at a time. A token popped before any was pushed is left to the
+  // engine, whose run names the token queue.
+  ImageRunner(const Program& p, bool reuse_dram, HazardCheck check = HazardCheck::On);
 
   const Program& program() const { return p_; }
 

@@ -121,8 +121,9 @@ struct IsaResult {
 // golden Executor prepares its kernels once). The program must outlive the interpreter.
 class Interpreter {
  public:
-  // Validates the program (validate_program) and allocates the machine.
-  explicit Interpreter(const Program& p);
+  // Validates the program (validate_program), checks it for hazards unless told not to (ImageRunner) and allocates
+  // the machine.
+  explicit Interpreter(const Program& p, HazardCheck check = HazardCheck::On);
   // Runs every image of `input` ([N, h, w, c] of the input value's dtype and shape); see interpret().
   IsaResult run(const Tensor& input, const IsaOptions& opt = {});
 

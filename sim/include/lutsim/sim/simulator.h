@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lutsim/firmware/counters.h"
+#include "lutsim/firmware/image_runner.h"
 #include "lutsim/firmware/program.h"
 #include "lutsim/model/tensor.h"
 
@@ -93,6 +94,8 @@ struct SimOptions {
   // every image this simulator runs to this file (empty: none). SystemC fixes what is traced before its first
   // run, so only the first simulator of a process may ask for one; ~Simulator closes the file.
   std::string vcd{};
+  // Check the program for hazards before the first run (ImageRunner); lutsim verify reports them itself.
+  HazardCheck hazard_check = HazardCheck::On;
 };
 
 class Simulator {
