@@ -22,6 +22,12 @@ function(lutsim_verilated_library name)
     OPT_FAST -O1 OPT_SLOW -O0 OPT_GLOBAL -O2)
   # Verilator's generated C++ is not ours to keep warning-free.
   target_compile_options(${name} PRIVATE -w)
+  # The sanitizer build checks the Verilated models too (their C++ and Verilator's runtime), not only the harness.
+  if(LUTSIM_SANITIZE)
+    target_compile_options(${name} PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=undefined
+                                           -fno-omit-frame-pointer)
+    target_link_options(${name} INTERFACE -fsanitize=address,undefined)
+  endif()
   add_library(lutsim::${name} ALIAS ${name})
 endfunction()
 
