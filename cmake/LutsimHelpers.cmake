@@ -40,12 +40,19 @@ function(lutsim_library name)
 endfunction()
 
 # lutsim_add_test(NAME SOURCES ... [DEPS ...]): one GoogleTest executable, each TEST run by ctest.
+# lutsim_add_test(NAME SOURCES ... DEPS ... [LABEL L]): one GoogleTest executable, each of its tests a ctest test,
+# with the folder's labels (tests/CMakeLists.txt) and one more label L if given (gtest_discover_tests passes one
+# value through; a list would lose its semicolons).
 function(lutsim_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main lutsim_options)
   target_compile_definitions(${name} PRIVATE
     LUTSIM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     LUTSIM_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+  set(label)
+  if(ARG_LABEL)
+    set(label LABELS ${ARG_LABEL})
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600 ${label})
 endfunction()
