@@ -83,6 +83,7 @@ class Importer {
   void batchnorm(const onnx::NodeProto& n);
   void activation(const onnx::NodeProto& n);
   void pool(const onnx::NodeProto& n);
+  void reduce_mean(const onnx::NodeProto& n);
   void add(const onnx::NodeProto& n);
   void concat(const onnx::NodeProto& n);
   void flatten(const onnx::NodeProto& n);
@@ -502,6 +503,43 @@ void Importer::pool(const onnx::NodeProto& n) {
   bind(n, 0, s);
 }
 
+// ReduceMean over H and W (MnasNet's and EfficientNet's global pool): a GlobalAvgPool, with keepdims = 0 giving the
+// [N, C] that a Flatten after a GlobalAveragePool gives. The axes are an attribute up to opset 17 and an input
+// from opset 18; negative axes count from the end.
+void Importer::reduce_mean(const onnx::NodeProto& n) {
+  check_attrs(n, {"axes", "keepdims", "noop_with_empty_axes"});
+  std::vector<std::int64_t> axes = attr_ints(n, "axes", {});
+  if (has_in(n, 1)) {
+    if (!axes.empty()) fail(n, "axes given both as an attribute and as an input");
+    const Const& a = const_in(n, 1);
+    if (!a.is_int) fail(n, "the axes input must be integers");
+    axes = a.i;
+  }
+  const Sym& xs = value_in(n, 0, true);
+  if (xs.rank != 4) fail(n, "input must be an N x C x H x W map");
+  for (std::int64_t& a : axes) {
+    if (a < -4 || a > 3) fail(n, "axis " + std::to_string(a) + " is outside [-4, 3]");
+    if (a < 0) a += 4;
+  }
+  std::sort(axes.begin(), axes.end());
+  if (axes != std::vector<std::int64_t>{2, 3})
+    fail(n, "only a mean over H and W (axes 2 and 3, a global average pool) is supported");
+  const std::int64_t keep = attr_int(n, "keepdims", 1);
+  if (keep != 0 && keep != 1) fail(n, "keepdims must be 0 or 1");
+  const FValue x = val(xs);
+  FNode nd;
+  nd.name = node_name(n);
+  nd.op = FOp::GlobalAvgPool;
+  nd.inputs = {xs.value};
+  nd.output = new_value(n.output(0), 1, 1, x.c);
+  in_name_[nd.output] = n.input(0);
+  Sym s;
+  s.value = nd.output;
+  s.rank = keep ? 4 : 2;  // [N, C] is a 1x1 map flattened: the same order in NCHW and NHWC
+  add_node(std::move(nd));
+  bind(n, 0, s);
+}
+
 void Importer::add(const onnx::NodeProto& n) {
   check_attrs(n, {});
   const Sym& a = sym(n, 0);
@@ -684,6 +722,7 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
     else if (op == "BatchNormalization") batchnorm(n);
     else if (op == "Relu" || op == "Clip") activation(n);
     else if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool") pool(n);
+    else if (op == "ReduceMean") reduce_mean(n);
     else if (op == "Add") add(n);
     else if (op == "Concat") concat(n);
     else if (op == "Flatten" || op == "Reshape") flatten(n);
@@ -723,7 +762,7 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
       bind(n, 0, std::move(s));
     } else {
       fail(n, "operator not supported (supported: Conv, Gemm, MatMul, Add, Relu, Clip, BatchNormalization, MaxPool, "
-              "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Pad, Identity, Dropout, Constant, Cast of a constant)");
+              "AveragePool, GlobalAveragePool, ReduceMean over H and W, Concat, Flatten, Reshape, Pad, Identity, Dropout, Constant, Cast of a constant)");
     }
   }
   const auto it = syms_.find(gr.output(0).name());

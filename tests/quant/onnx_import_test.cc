@@ -302,6 +302,66 @@ TEST(OnnxImport, UnsupportedAttributesAndShapes) {
   }
 }
 
+// ReduceMean over H and W is a global average pool: with keepdims 1 the mean of each channel of the conv's output,
+// computed here by hand; with keepdims 0 (or the axes as an input, opset 18) the same numbers as [N, C], as
+// GlobalAveragePool + Flatten give them to the Gemm after it.
+TEST(OnnxImport, ReduceMeanOverHAndWIsAGlobalAveragePool) {
+  FTensor x;
+  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
+  x.d.resize(36);
+  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = static_cast<float>((i * 37) % 11) - 4.0f;
+  {
+    Model m;
+    onnx::NodeProto* r = m.node("ReduceMean", "mean", {"c"}, "y");
+    Model::attr_ints(r, "axes", {-1, 2});
+    const FloatGraph g = import_onnx_bytes(m.bytes("y"), "m.onnx");
+    ASSERT_EQ(g.nodes.back().op, FOp::GlobalAvgPool);
+    const std::vector<FTensor> v = run_float(g, x, true);
+    const FTensor& conv = v[static_cast<std::size_t>(g.nodes[0].output)];
+    const FTensor& y = v[static_cast<std::size_t>(g.output)];
+    ASSERT_EQ(y.d.size(), 2u);
+    for (int c = 0; c < 2; ++c) {
+      double sum = 0;
+      for (int p = 0; p < 36; ++p) sum += conv.d[static_cast<std::size_t>(p * 2 + c)];
+      EXPECT_NEAR(y.d[static_cast<std::size_t>(c)], sum / 36, 1e-5) << "channel " << c;
+    }
+  }
+  auto with_fc = [](Model& m, const std::string& in) {
+    *m.g->add_initializer() = float_tensor("wd", {2, 3}, 0.25f);
+    m.node("Gemm", "fc", {in, "wd"}, "y");
+    return m.bytes("y");
+  };
+  Model pool;
+  pool.node("GlobalAveragePool", "gap", {"c"}, "p");
+  pool.node("Flatten", "flat", {"p"}, "f");
+  const FloatGraph gp = import_onnx_bytes(with_fc(pool, "f"), "m.onnx");
+  const FTensor want = run_float(gp, x, false)[static_cast<std::size_t>(gp.output)];
+  Model attr;
+  onnx::NodeProto* r = attr.node("ReduceMean", "mean", {"c"}, "r");
+  Model::attr_ints(r, "axes", {2, 3});
+  Model::attr_int(r, "keepdims", 0);
+  Model input;  // opset 18: the axes are the second input
+  input.m.mutable_opset_import(0)->set_version(18);
+  onnx::TensorProto axes;
+  axes.set_name("axes");
+  axes.set_data_type(onnx::TensorProto_DataType_INT64);
+  axes.add_dims(2);
+  axes.add_int64_data(2);
+  axes.add_int64_data(3);
+  *input.g->add_initializer() = axes;
+  Model::attr_int(input.node("ReduceMean", "mean", {"c", "axes"}, "r"), "keepdims", 0);
+  for (Model* m : {&attr, &input}) {
+    const FloatGraph g = import_onnx_bytes(with_fc(*m, "r"), "m.onnx");
+    EXPECT_EQ(run_float(g, x, false)[static_cast<std::size_t>(g.output)].d, want.d);
+  }
+  Model channels;
+  Model::attr_ints(channels.node("ReduceMean", "mean", {"c"}, "y"), "axes", {1});
+  expect_error(channels.bytes("y"), {"node 'mean' (ReduceMean): only a mean over H and W (axes 2 and 3"});
+  Model all;  // no axes: a mean over every axis
+  all.node("ReduceMean", "mean", {"c"}, "y");
+  expect_error(all.bytes("y"), {"node 'mean' (ReduceMean): only a mean over H and W"});
+}
+
 // Compares run_float of an imported model with outputs PyTorch computed (tests/python/quant_make_vectors.py).
 void expect_matches_torch(const std::string& onnx_file, const std::string& input, const std::string& expected) {
   const FloatGraph g = import_onnx(kData + "../../../" + onnx_file);
