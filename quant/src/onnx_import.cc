@@ -277,11 +277,25 @@ Window Importer::window(const onnx::NodeProto& n, const FValue& x, int kh, int k
   w.pad_top = static_cast<int>(p[0]), w.pad_left = static_cast<int>(p[1]);
   w.pad_bottom = static_cast<int>(p[2]), w.pad_right = static_cast<int>(p[3]);
   if (attr_int(n, "ceil_mode", 0) != 0) {
-    // Accepted when ceil and floor give the same size, as they do whenever the window tiles the input exactly.
+    // ceil_mode 1 rounds the output size up, except that a last window starting in the end padding is dropped
+    // (ONNX and PyTorch agree). lutsim's windows round down, so the extra positions become padding at the bottom
+    // and right: a max pool ignores padding (it is the dtype's minimum), so that is exact. An average pool would
+    // divide the last windows by fewer positions than the whole window, which lutsim's does not: refused then.
     for (int d = 0; d < 2; ++d) {
       const int in = d ? x.w : x.h, k = d ? kw : kh, sd = d ? w.sw : w.sh, dd = d ? w.dw : w.dh;
-      const int pad_sum = d ? w.pad_left + w.pad_right : w.pad_top + w.pad_bottom;
-      if ((in + pad_sum - (dd * (k - 1) + 1)) % sd != 0) fail(n, "ceil_mode 1 changes the output size here; lutsim windows round down");
+      const int begin = d ? w.pad_left : w.pad_top;
+      int& end = d ? w.pad_right : w.pad_bottom;
+      const int span = in + begin + end - (dd * (k - 1) + 1);
+      if (span < 0) continue;  // the window does not fit: reported below
+      int out = (span + sd - 1) / sd + 1;
+      if ((out - 1) * sd >= in + begin) --out;
+      const int extra = (out - 1) * sd + dd * (k - 1) + 1 - (in + begin + end);
+      if (extra <= 0) continue;
+      if (n.op_type() != "MaxPool")
+        fail(n, "ceil_mode 1 changes the output size here, and the last windows would be divided by fewer positions "
+                "than lutsim's average pool divides by");
+      end += extra;
+      if (end > 64) fail(n, "a padding of " + std::to_string(end) + " (with ceil_mode's extra positions) is outside [0, 64]");
     }
   }
   (void)is_pool;

@@ -2,6 +2,8 @@
 // and the reason), and the imported float graph against PyTorch's own outputs for the same ONNX files.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
@@ -235,11 +237,12 @@ TEST(OnnxImport, UnsupportedAttributesAndShapes) {
   }
   {
     Model m;
-    onnx::NodeProto* p = m.node("MaxPool", "pool", {"c"}, "y");
-    Model::attr_ints(p, "kernel_shape", {2, 2});
+    onnx::NodeProto* p = m.node("AveragePool", "pool", {"c"}, "y");
+    Model::attr_ints(p, "kernel_shape", {3, 3});
     Model::attr_int(p, "ceil_mode", 1);
-    Model::attr_ints(p, "strides", {3, 3});
-    expect_error(m.bytes("y"), {"node 'pool' (MaxPool): ceil_mode 1 changes the output size"});
+    Model::attr_ints(p, "strides", {2, 2});
+    expect_error(m.bytes("y"), {"node 'pool' (AveragePool): ceil_mode 1 changes the output size here, and the last "
+                                "windows would be divided by fewer positions"});
   }
   {
     Model m;
@@ -360,6 +363,40 @@ TEST(OnnxImport, ReduceMeanOverHAndWIsAGlobalAveragePool) {
   Model all;  // no axes: a mean over every axis
   all.node("ReduceMean", "mean", {"c"}, "y");
   expect_error(all.bytes("y"), {"node 'mean' (ReduceMean): only a mean over H and W"});
+}
+
+// MaxPool with ceil_mode 1 (GoogLeNet's): the output rounds up and the extra positions are padding that the max
+// ignores. On the 6x6 conv output, a 3x3 window with stride 2 gives 3x3 (floor mode: 2x2), the last row and column
+// of windows covering input rows 4 and 5 only; with stride 3 the rounded-up last window would start past the input
+// and is dropped, so the size stays 2x2 (ONNX's and PyTorch's rule).
+TEST(OnnxImport, MaxPoolCeilModePadsTheEnd) {
+  FTensor x;
+  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
+  x.d.resize(36);
+  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = static_cast<float>((i * 29) % 13) - 6.0f;
+  for (const auto& [k, st, out] : {std::tuple{3, 2, 3}, std::tuple{2, 3, 2}, std::tuple{3, 3, 2}}) {
+    SCOPED_TRACE("k " + std::to_string(k) + " s " + std::to_string(st));
+    Model m;
+    onnx::NodeProto* p = m.node("MaxPool", "pool", {"c"}, "y");
+    Model::attr_ints(p, "kernel_shape", {k, k});
+    Model::attr_ints(p, "strides", {st, st});
+    Model::attr_int(p, "ceil_mode", 1);
+    const FloatGraph g = import_onnx_bytes(m.bytes("y"), "m.onnx");
+    const std::vector<FTensor> v = run_float(g, x, true);
+    const FTensor& conv = v[static_cast<std::size_t>(g.nodes[0].output)];
+    const FTensor& y = v[static_cast<std::size_t>(g.output)];
+    ASSERT_EQ(y.h, out);
+    ASSERT_EQ(y.w, out);
+    for (int oh = 0; oh < out; ++oh)
+      for (int ow = 0; ow < out; ++ow)
+        for (int c = 0; c < 2; ++c) {
+          float want = -1e30f;
+          for (int ih = oh * st; ih < std::min(oh * st + k, 6); ++ih)
+            for (int iw = ow * st; iw < std::min(ow * st + k, 6); ++iw)
+              want = std::max(want, conv.d[static_cast<std::size_t>((ih * 6 + iw) * 2 + c)]);
+          EXPECT_EQ(y.d[static_cast<std::size_t>((oh * out + ow) * 2 + c)], want) << oh << "," << ow << "," << c;
+        }
+  }
 }
 
 // Compares run_float of an imported model with outputs PyTorch computed (tests/python/quant_make_vectors.py).
