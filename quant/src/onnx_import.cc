@@ -413,8 +413,23 @@ void Importer::batchnorm(const onnx::NodeProto& n) {
       if (!n.output(k).empty() && uses_.count(n.output(k))) fail(n, "the running-statistics outputs are used");
   const Sym& xs = value_in(n, 0);
   FNode* p = foldable(n.input(0), xs.value, true);
-  if (!p || !p->act.none())
-    fail(n, "BatchNormalization must directly follow a Conv or Gemm whose output nothing else reads (it is folded into it)");
+  if (!p || !p->act.none()) {
+    // Nothing to fold into (a pre-activation BN, as DenseNet's BN-ReLU-Conv, or a BN on the input, or after an
+    // Add or a pool): the same per-channel affine map as a depthwise 1x1 convolution, exact in float and
+    // quantized like any other layer.
+    if (xs.rank != 4) fail(n, "a BatchNormalization that follows no Conv or Gemm must have an N x C x H x W input");
+    const FValue x = val(xs);
+    FNode nd;
+    nd.name = node_name(n);
+    nd.op = FOp::Conv;
+    nd.O = x.c, nd.I = 1, nd.groups = x.c;
+    nd.w.assign(static_cast<std::size_t>(x.c), 1.0f);
+    nd.b.assign(static_cast<std::size_t>(x.c), 0.0f);
+    nd.inputs = {xs.value};
+    nd.output = new_value(n.output(0), x.h, x.w, x.c);
+    add_node(std::move(nd));
+    p = &g_.nodes.back();
+  }
   const float eps = attr_float(n, "epsilon", 1e-5f);
   const Const* c[4] = {&const_in(n, 1), &const_in(n, 2), &const_in(n, 3), &const_in(n, 4)};
   for (const Const* t : c)
@@ -428,6 +443,7 @@ void Importer::batchnorm(const onnx::NodeProto& n) {
     p->b[uo] = static_cast<float>((p->b[uo] - c[2]->f[uo]) * k + c[1]->f[uo]);
   }
   Sym s = xs;
+  s.value = p->output;
   bind(n, 0, s);
 }
 

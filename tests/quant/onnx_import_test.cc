@@ -264,9 +264,10 @@ TEST(OnnxImport, UnsupportedAttributesAndShapes) {
   }
   {
     Model m;
-    m.node("Relu", "r", {"c"}, "r1");
-    m.node("BatchNormalization", "bn", {"r1", "b", "b", "b", "b"}, "y");
-    expect_error(m.bytes("y"), {"node 'bn' (BatchNormalization): BatchNormalization must directly follow a Conv or Gemm"});
+    m.node("Flatten", "f", {"c"}, "f1");
+    m.node("BatchNormalization", "bn", {"f1", "b", "b", "b", "b"}, "y");
+    expect_error(m.bytes("y"), {"node 'bn' (BatchNormalization): a BatchNormalization that follows no Conv or Gemm "
+                                "must have an N x C x H x W input"});
   }
   {
     Model m;
@@ -396,6 +397,47 @@ TEST(OnnxImport, MaxPoolCeilModePadsTheEnd) {
               want = std::max(want, conv.d[static_cast<std::size_t>((ih * 6 + iw) * 2 + c)]);
           EXPECT_EQ(y.d[static_cast<std::size_t>((oh * out + ow) * 2 + c)], want) << oh << "," << ow << "," << c;
         }
+  }
+}
+
+// A BatchNormalization with nothing to fold into (DenseNet's pre-activation BN, ReLU, Conv) is a depthwise 1x1
+// convolution computing gamma * (x - mean) / sqrt(var + eps) + beta per channel, checked here by hand on the values
+// the ReLU before it gives; the ReLU after it becomes that layer's clamp.
+TEST(OnnxImport, BatchNormAfterNoConvIsADepthwiseConv) {
+  Model m;
+  m.node("Relu", "r", {"c"}, "r1");
+  const std::vector<float> gamma = {2.0f, -0.5f}, beta = {0.25f, 1.0f}, mean = {0.5f, -1.0f}, var = {4.0f, 0.25f};
+  const char* names[4] = {"gamma", "beta", "mean", "var"};
+  const std::vector<float>* vals[4] = {&gamma, &beta, &mean, &var};
+  for (int k = 0; k < 4; ++k) {
+    onnx::TensorProto t = float_tensor(names[k], {2});
+    for (int c = 0; c < 2; ++c) t.set_float_data(c, (*vals[k])[static_cast<std::size_t>(c)]);
+    *m.g->add_initializer() = t;
+  }
+  onnx::NodeProto* bn = m.node("BatchNormalization", "bn", {"r1", "gamma", "beta", "mean", "var"}, "b1");
+  onnx::AttributeProto* eps = bn->add_attribute();
+  eps->set_name("epsilon");
+  eps->set_type(onnx::AttributeProto_AttributeType_FLOAT);
+  eps->set_f(0.0f);
+  m.node("Relu", "r2", {"b1"}, "y");
+  const FloatGraph g = import_onnx_bytes(m.bytes("y"), "m.onnx");
+  ASSERT_EQ(g.nodes.size(), 2u);
+  const FNode& dw = g.nodes[1];
+  EXPECT_EQ(dw.op, FOp::Conv);
+  EXPECT_EQ(dw.groups, 2);
+  EXPECT_EQ(dw.KH, 1);
+  EXPECT_EQ(dw.act.lo, 0.0f);
+  FTensor x;
+  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
+  x.d.resize(36);
+  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = static_cast<float>((i * 17) % 9) - 3.0f;
+  const std::vector<FTensor> v = run_float(g, x, true);
+  const FTensor& conv = v[static_cast<std::size_t>(g.nodes[0].output)];  // the first conv, with the first ReLU
+  const FTensor& y = v[static_cast<std::size_t>(g.output)];
+  for (std::size_t i = 0; i < y.d.size(); ++i) {
+    const std::size_t c = i % 2;
+    const double want = std::max(0.0, gamma[c] * (conv.d[i] - mean[c]) / std::sqrt(static_cast<double>(var[c])) + beta[c]);
+    EXPECT_NEAR(y.d[i], want, 1e-5) << i;
   }
 }
 
