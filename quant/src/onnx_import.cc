@@ -98,7 +98,9 @@ class Importer {
 
 Const Importer::tensor(const onnx::TensorProto& t, const std::string& ctx) const {
   Const c;
-  constexpr std::int64_t kMaxElements = std::int64_t{1} << 26;  // 256 MiB of float32; far beyond any layer here
+  // Every element must be stored in the file (checked below before anything is allocated), so memory bounds a
+  // tensor, not a count: this bound only keeps the product of the dims from overflowing.
+  constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
   std::int64_t n = 1;
   for (std::int64_t d : t.dims()) {
     if (d < 0) throw Error(what_ + ": " + ctx + ": negative dimension");

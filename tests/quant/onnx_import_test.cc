@@ -441,6 +441,53 @@ TEST(OnnxImport, BatchNormAfterNoConvIsADepthwiseConv) {
   }
 }
 
+// An initializer is bounded by the data the file stores, not by a fixed count: VGG's 25088 x 4096 classifier
+// (102,760,448 elements, more than the 2^26 once refused) imports; dims that claim more than the file stores, or
+// whose product overflows, are an error naming the tensor before anything is allocated.
+TEST(OnnxImport, InitializersAreBoundedByTheirDataNotACount) {
+  {
+    Model m;
+    // A 1x1 conv to 456 channels, flattened: K = 456 * 6 * 6 = 16416 inputs, times 4096 outputs, just over 2^26.
+    *m.g->add_initializer() = float_tensor("w2", {456, 2, 1, 1});
+    m.node("Conv", "conv2", {"c", "w2"}, "c2");
+    m.node("Flatten", "f", {"c2"}, "f1");
+    onnx::TensorProto w;
+    w.set_name("wd");
+    w.set_data_type(onnx::TensorProto_DataType_FLOAT);
+    const std::int64_t K = 456 * 36, O = 4096;
+    ASSERT_GT(K * O, std::int64_t{1} << 26);
+    w.add_dims(O);
+    w.add_dims(K);
+    w.set_raw_data(std::string(static_cast<std::size_t>(O * K * 4), '\0'));
+    *m.g->add_initializer() = w;
+    Model::attr_int(m.node("Gemm", "fc", {"f1", "wd"}, "y"), "transB", 1);
+    const FloatGraph g = import_onnx_bytes(m.bytes("y"), "m.onnx");
+    EXPECT_EQ(g.values[static_cast<std::size_t>(g.output)].c, O);
+  }
+  {
+    Model m;
+    onnx::TensorProto big;
+    big.set_name("big");
+    big.set_data_type(onnx::TensorProto_DataType_FLOAT);
+    big.add_dims(std::int64_t{1} << 31);
+    big.add_dims(std::int64_t{1} << 31);
+    *m.g->add_initializer() = big;
+    m.node("Add", "a", {"c", "big"}, "y");
+    expect_error(m.bytes("y"), {"initializer 'big'", "more than 1099511627776 elements"});
+  }
+  {
+    Model m;
+    onnx::TensorProto lie;
+    lie.set_name("lie");
+    lie.set_data_type(onnx::TensorProto_DataType_FLOAT);
+    lie.add_dims(std::int64_t{1} << 30);
+    lie.set_raw_data(std::string(16, '\0'));
+    *m.g->add_initializer() = lie;
+    m.node("Add", "a", {"c", "lie"}, "y");
+    expect_error(m.bytes("y"), {"initializer 'lie'", "4 elements stored, the dims say 1073741824"});
+  }
+}
+
 // Compares run_float of an imported model with outputs PyTorch computed (tests/python/quant_make_vectors.py).
 void expect_matches_torch(const std::string& onnx_file, const std::string& input, const std::string& expected) {
   const FloatGraph g = import_onnx(kData + "../../../" + onnx_file);
