@@ -40,6 +40,12 @@ struct Sym {
   bool padded() const { return pad[0] || pad[1] || pad[2] || pad[3]; }
 };
 
+std::string shape_text(const std::vector<std::int64_t>& dims) {
+  std::string t = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) t += (i ? ", " : "") + std::to_string(dims[i]);
+  return t + "]";
+}
+
 class Importer {
  public:
   explicit Importer(std::string what) : what_(std::move(what)) {}
@@ -85,6 +91,9 @@ class Importer {
   void pool(const onnx::NodeProto& n);
   void reduce_mean(const onnx::NodeProto& n);
   void add(const onnx::NodeProto& n);
+  void affine(const onnx::NodeProto& n);
+  void apply_affine(const onnx::NodeProto& n, const Sym& xs, const std::string& xname, const std::vector<double>& scale,
+                    const std::vector<double>& shift);
   void concat(const onnx::NodeProto& n);
   void flatten(const onnx::NodeProto& n);
   void pad(const onnx::NodeProto& n);
@@ -414,39 +423,25 @@ void Importer::batchnorm(const onnx::NodeProto& n) {
     for (int k = 1; k < n.output_size(); ++k)
       if (!n.output(k).empty() && uses_.count(n.output(k))) fail(n, "the running-statistics outputs are used");
   const Sym& xs = value_in(n, 0);
-  FNode* p = foldable(n.input(0), xs.value, true);
-  if (!p || !p->act.none()) {
-    // Nothing to fold into (a pre-activation BN, as DenseNet's BN-ReLU-Conv, or a BN on the input, or after an
-    // Add or a pool): the same per-channel affine map as a depthwise 1x1 convolution, exact in float and
-    // quantized like any other layer.
-    if (xs.rank != 4) fail(n, "a BatchNormalization that follows no Conv or Gemm must have an N x C x H x W input");
-    const FValue x = val(xs);
-    FNode nd;
-    nd.name = node_name(n);
-    nd.op = FOp::Conv;
-    nd.O = x.c, nd.I = 1, nd.groups = x.c;
-    nd.w.assign(static_cast<std::size_t>(x.c), 1.0f);
-    nd.b.assign(static_cast<std::size_t>(x.c), 0.0f);
-    nd.inputs = {xs.value};
-    nd.output = new_value(n.output(0), x.h, x.w, x.c);
-    add_node(std::move(nd));
-    p = &g_.nodes.back();
-  }
+  // Folded into the Conv or Gemm before it; with nothing to fold into (a pre-activation BN, as DenseNet's
+  // BN-ReLU-Conv, a BN on the input, after an Add or a pool) a depthwise 1x1 convolution (apply_affine).
+  if (xs.rank != 4 && !foldable(n.input(0), xs.value, true))
+    fail(n, "a BatchNormalization that follows no Conv or Gemm must have an N x C x H x W input");
+  const FValue x = val(xs);
+  const int C = xs.rank == 4 ? x.c : static_cast<int>(x.numel());
   const float eps = attr_float(n, "epsilon", 1e-5f);
   const Const* c[4] = {&const_in(n, 1), &const_in(n, 2), &const_in(n, 3), &const_in(n, 4)};
   for (const Const* t : c)
-    if (t->numel() != p->O) fail(n, "parameters must have " + std::to_string(p->O) + " elements (one per channel)");
-  for (int o = 0; o < p->O; ++o) {
+    if (t->numel() != C) fail(n, "parameters must have " + std::to_string(C) + " elements (one per channel)");
+  std::vector<double> scale(static_cast<std::size_t>(C)), shift(static_cast<std::size_t>(C));
+  for (int o = 0; o < C; ++o) {
     const std::size_t uo = static_cast<std::size_t>(o);
     const double var = c[3]->f[uo];
     if (var + eps <= 0) fail(n, "variance + epsilon of channel " + std::to_string(o) + " is not positive");
-    const double k = c[0]->f[uo] / std::sqrt(var + eps);
-    for (std::int64_t i = 0; i < p->per_out(); ++i) p->wt(o, i) = static_cast<float>(p->wt(o, i) * k);
-    p->b[uo] = static_cast<float>((p->b[uo] - c[2]->f[uo]) * k + c[1]->f[uo]);
+    scale[uo] = c[0]->f[uo] / std::sqrt(var + eps);
+    shift[uo] = c[1]->f[uo] - c[2]->f[uo] * scale[uo];
   }
-  Sym s = xs;
-  s.value = p->output;
-  bind(n, 0, s);
+  apply_affine(n, xs, n.input(0), scale, shift);
 }
 
 void Importer::activation(const onnx::NodeProto& n) {
@@ -577,18 +572,8 @@ void Importer::add(const onnx::NodeProto& n) {
   const Sym& a = sym(n, 0);
   const Sym& b = sym(n, 1);
   if (a.is_const && b.is_const) fail(n, "both inputs are constants");
-  if (a.is_const || b.is_const) {
-    // value + constant: a bias, folded into the Gemm/MatMul/Conv that computes the value.
-    const Sym& xs = a.is_const ? b : a;
-    const Const& c = a.is_const ? a.c : b.c;
-    const std::string& xname = a.is_const ? n.input(1) : n.input(0);
-    if (xs.padded()) fail(n, "input comes from a Pad");
-    FNode* p = foldable(xname, xs.value, true);
-    if (!p || !p->act.none()) fail(n, "adding a constant is supported only as the bias of the MatMul, Gemm or Conv before it");
-    if (c.numel() != p->O && c.numel() != 1)
-      fail(n, "a constant of " + std::to_string(c.numel()) + " elements cannot be a bias of " + std::to_string(p->O) + " channels");
-    for (int o = 0; o < p->O; ++o) p->b[static_cast<std::size_t>(o)] += c.f[c.numel() == 1 ? 0 : static_cast<std::size_t>(o)];
-    bind(n, 0, xs);
+  if (a.is_const || b.is_const) {  // value + constant: a bias (affine())
+    affine(n);
     return;
   }
   const Sym& xa = value_in(n, 0);
@@ -605,6 +590,78 @@ void Importer::add(const onnx::NodeProto& n) {
   Sym s = xa;
   s.value = nd.output;
   add_node(std::move(nd));
+  bind(n, 0, s);
+}
+
+// Add, Sub, Mul or Div of an activation and a per-channel (or scalar) constant: y = x * scale + shift per channel.
+// Folded into the Conv, Gemm or MatMul that computes x when nothing else reads it (a bias, or a scaling of its
+// weights and bias: exact); otherwise (the network input's normalisation, as ImageNet models subtract a mean and
+// divide by a std; an affine map after an Add or a pool) a depthwise 1x1 convolution, into which the next affine
+// constants of a chain (Sub then Div) fold in turn.
+void Importer::affine(const onnx::NodeProto& n) {
+  check_attrs(n, {});
+  const std::string& op = n.op_type();
+  const Sym& a = sym(n, 0);
+  const Sym& b = sym(n, 1);
+  if (a.is_const && b.is_const) fail(n, "both inputs are constants");
+  if (!a.is_const && !b.is_const) fail(n, "only a product or quotient of an activation and a constant is supported");
+  const bool const_first = a.is_const;
+  const Sym& xs = const_first ? b : a;
+  const Const& c = const_first ? a.c : b.c;
+  const std::string& xname = const_first ? n.input(1) : n.input(0);
+  if (xs.padded()) fail(n, "input comes from a Pad");
+  const FValue x = val(xs);
+  const int C = xs.rank == 4 ? x.c : static_cast<int>(x.numel());
+  // A constant of C elements must lie along the channel axis: [C], [C, 1, 1], [1, C, 1, 1] or [1, C] for [N, C].
+  std::int64_t non_unit = 0;
+  for (std::int64_t d : c.dims) non_unit += d != 1;
+  if (c.numel() != 1 && (c.numel() != C || non_unit != 1 ||
+                         (xs.rank == 4 && c.dims.size() >= 3 && c.dims[c.dims.size() - 3] != C)))
+    fail(n, "a constant of shape " + shape_text(c.dims) + " is neither a scalar nor one value per channel of " +
+                std::to_string(C) + " channels");
+  auto at = [&](int ch) { return static_cast<double>(c.f[c.numel() == 1 ? 0 : static_cast<std::size_t>(ch)]); };
+  std::vector<double> scale(static_cast<std::size_t>(C), 1.0), shift(static_cast<std::size_t>(C), 0.0);
+  for (int ch = 0; ch < C; ++ch) {
+    const std::size_t u = static_cast<std::size_t>(ch);
+    if (op == "Add") shift[u] = at(ch);
+    else if (op == "Sub") (const_first ? (scale[u] = -1, shift[u] = at(ch)) : (shift[u] = -at(ch)));
+    else if (op == "Mul") scale[u] = at(ch);
+    else {  // Div
+      if (const_first) fail(n, "a constant divided by an activation is not an affine map");
+      if (at(ch) == 0) fail(n, "division by zero in channel " + std::to_string(ch));
+      scale[u] = 1.0 / at(ch);
+    }
+  }
+  apply_affine(n, xs, xname, scale, shift);
+}
+
+void Importer::apply_affine(const onnx::NodeProto& n, const Sym& xs, const std::string& xname,
+                            const std::vector<double>& scale, const std::vector<double>& shift) {
+  FNode* p = foldable(xname, xs.value, true);
+  if (!p || !p->act.none()) {
+    if (xs.rank != 4) fail(n, "an affine map of a constant that follows no Conv, Gemm or MatMul needs an N x C x H x W input");
+    const FValue x = val(xs);
+    FNode nd;
+    nd.name = node_name(n);
+    nd.op = FOp::Conv;
+    nd.O = x.c, nd.I = 1, nd.groups = x.c;
+    nd.w.assign(static_cast<std::size_t>(x.c), 1.0f);
+    nd.b.assign(static_cast<std::size_t>(x.c), 0.0f);
+    nd.inputs = {xs.value};
+    nd.output = new_value(n.output(0), x.h, x.w, x.c);
+    add_node(std::move(nd));
+    p = &g_.nodes.back();
+  }
+  if (static_cast<int>(scale.size()) != p->O)
+    fail(n, "a constant of " + std::to_string(scale.size()) + " channels cannot apply to the " + std::to_string(p->O) +
+                " outputs of the layer before it");
+  for (int o = 0; o < p->O; ++o) {
+    const std::size_t u = static_cast<std::size_t>(o);
+    for (std::int64_t i = 0; i < p->per_out(); ++i) p->wt(o, i) = static_cast<float>(p->wt(o, i) * scale[u]);
+    p->b[u] = static_cast<float>(p->b[u] * scale[u] + shift[u]);
+  }
+  Sym s = xs;
+  s.value = p->output;
   bind(n, 0, s);
 }
 
@@ -756,6 +813,7 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
     else if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool") pool(n);
     else if (op == "ReduceMean") reduce_mean(n);
     else if (op == "Add") add(n);
+    else if (op == "Sub" || op == "Mul" || op == "Div") affine(n);
     else if (op == "Concat") concat(n);
     else if (op == "Flatten" || op == "Reshape") flatten(n);
     else if (op == "Pad") pad(n);
@@ -794,7 +852,7 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
       bind(n, 0, std::move(s));
     } else {
       fail(n, "operator not supported (supported: Conv, Gemm, MatMul, Add, Relu, Clip, BatchNormalization, MaxPool, "
-              "AveragePool, GlobalAveragePool, ReduceMean over H and W, Concat, Flatten, Reshape, Pad, Identity, Dropout, Constant, Cast of a constant)");
+              "AveragePool, GlobalAveragePool, ReduceMean over H and W, Sub/Mul/Div by a constant, Concat, Flatten, Reshape, Pad, Identity, Dropout, Constant, Cast of a constant)");
     }
   }
   const auto it = syms_.find(gr.output(0).name());

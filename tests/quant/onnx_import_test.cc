@@ -488,6 +488,79 @@ TEST(OnnxImport, InitializersAreBoundedByTheirDataNotACount) {
   }
 }
 
+// Input normalisation ((x - mean) / std, as ImageNet models start) becomes a depthwise 1x1 conv before the first
+// conv: the model on x gives what the model without it gives on the normalised x, computed by hand. A Mul by a
+// per-channel constant after a conv folds into its weights instead, and the error cases name the node.
+TEST(OnnxImport, AffineMapsByConstantsFoldOrBecomeADepthwiseConv) {
+  FTensor x;
+  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
+  x.d.resize(36);
+  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = static_cast<float>((i * 23) % 10) * 0.1f;
+  const float mean = 0.45f, stdev = 0.25f;
+  auto normalised = [&](Model& m) {
+    onnx::TensorProto mt = float_tensor("mean", {1, 1, 1, 1}), st = float_tensor("std", {1, 1, 1, 1});
+    mt.set_float_data(0, mean);
+    st.set_float_data(0, stdev);
+    *m.g->add_initializer() = mt;
+    *m.g->add_initializer() = st;
+    m.g->mutable_node(0)->set_input(0, "xn");
+    m.node("Sub", "sub", {"x", "mean"}, "x1");
+    m.node("Div", "div", {"x1", "std"}, "xn");
+    auto* nodes = m.g->mutable_node();  // the conv after the two new nodes
+    nodes->SwapElements(0, 1);
+    nodes->SwapElements(1, 2);
+  };
+  Model plain;
+  plain.node("Relu", "relu", {"c"}, "y");
+  const FloatGraph gp = import_onnx_bytes(plain.bytes("y"), "m.onnx");
+  FTensor xn = x;
+  for (float& v : xn.d) v = (v - mean) / stdev;
+  const FTensor want = run_float(gp, xn, false)[static_cast<std::size_t>(gp.output)];
+  Model norm;
+  normalised(norm);
+  norm.node("Relu", "relu", {"c"}, "y");
+  const FloatGraph g = import_onnx_bytes(norm.bytes("y"), "m.onnx");
+  ASSERT_EQ(g.nodes.size(), 2u);  // Sub and Div in one depthwise 1x1 conv, then the conv
+  EXPECT_EQ(g.nodes[0].KH, 1);
+  EXPECT_NEAR(g.nodes[0].w[0], 1 / stdev, 1e-6);
+  EXPECT_NEAR(g.nodes[0].b[0], -mean / stdev, 1e-6);
+  const FTensor got = run_float(g, x, false)[static_cast<std::size_t>(g.output)];
+  ASSERT_EQ(got.d.size(), want.d.size());
+  for (std::size_t i = 0; i < got.d.size(); ++i) EXPECT_NEAR(got.d[i], want.d[i], 1e-4) << i;
+  {
+    Model m;  // conv * [2, 1, 1] constant: folded into the conv's weights and bias
+    onnx::TensorProto k = float_tensor("k", {2, 1, 1});
+    k.set_float_data(0, 3.0f);
+    k.set_float_data(1, -0.5f);
+    *m.g->add_initializer() = k;
+    m.node("Mul", "mul", {"c", "k"}, "y");
+    const FloatGraph gm = import_onnx_bytes(m.bytes("y"), "m.onnx");
+    ASSERT_EQ(gm.nodes.size(), 1u);
+    Model base;
+    const FloatGraph gb = import_onnx_bytes(base.bytes("c"), "m.onnx");
+    const FTensor yb = run_float(gb, x, false)[static_cast<std::size_t>(gb.output)];
+    const FTensor ym = run_float(gm, x, false)[static_cast<std::size_t>(gm.output)];
+    for (std::size_t i = 0; i < ym.d.size(); ++i) EXPECT_NEAR(ym.d[i], yb.d[i] * (i % 2 ? -0.5f : 3.0f), 1e-5) << i;
+  }
+  {
+    Model m;
+    *m.g->add_initializer() = float_tensor("k3", {3});
+    m.node("Mul", "mul", {"c", "k3"}, "y");
+    expect_error(m.bytes("y"), {"node 'mul' (Mul): a constant of shape [3] is neither a scalar nor one value per channel of 2 channels"});
+  }
+  {
+    Model m;
+    *m.g->add_initializer() = float_tensor("one", {1});
+    m.node("Div", "div", {"one", "c"}, "y");
+    expect_error(m.bytes("y"), {"node 'div' (Div): a constant divided by an activation is not an affine map"});
+  }
+  {
+    Model m;
+    m.node("Mul", "mul", {"c", "c"}, "y");
+    expect_error(m.bytes("y"), {"node 'mul' (Mul): only a product or quotient of an activation and a constant"});
+  }
+}
+
 // Compares run_float of an imported model with outputs PyTorch computed (tests/python/quant_make_vectors.py).
 void expect_matches_torch(const std::string& onnx_file, const std::string& input, const std::string& expected) {
   const FloatGraph g = import_onnx(kData + "../../../" + onnx_file);
