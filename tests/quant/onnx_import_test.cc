@@ -306,14 +306,21 @@ TEST(OnnxImport, UnsupportedAttributesAndShapes) {
   }
 }
 
+// One image [1, 6, 6, 1] of the Model fixture's input, pixel i being f(i).
+template <class F>
+FTensor model_input(F f) {
+  FTensor x;
+  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
+  x.d.resize(36);
+  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = f(i);
+  return x;
+}
+
 // ReduceMean over H and W is a global average pool: with keepdims 1 the mean of each channel of the conv's output,
 // computed here by hand; with keepdims 0 (or the axes as an input, opset 18) the same numbers as [N, C], as
 // GlobalAveragePool + Flatten give them to the Gemm after it.
 TEST(OnnxImport, ReduceMeanOverHAndWIsAGlobalAveragePool) {
-  FTensor x;
-  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
-  x.d.resize(36);
-  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = static_cast<float>((i * 37) % 11) - 4.0f;
+  const FTensor x = model_input([](std::size_t i) { return static_cast<float>((i * 37) % 11) - 4.0f; });
   {
     Model m;
     onnx::NodeProto* r = m.node("ReduceMean", "mean", {"c"}, "y");
@@ -371,10 +378,7 @@ TEST(OnnxImport, ReduceMeanOverHAndWIsAGlobalAveragePool) {
 // of windows covering input rows 4 and 5 only; with stride 3 the rounded-up last window would start past the input
 // and is dropped, so the size stays 2x2 (ONNX's and PyTorch's rule).
 TEST(OnnxImport, MaxPoolCeilModePadsTheEnd) {
-  FTensor x;
-  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
-  x.d.resize(36);
-  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = static_cast<float>((i * 29) % 13) - 6.0f;
+  const FTensor x = model_input([](std::size_t i) { return static_cast<float>((i * 29) % 13) - 6.0f; });
   for (const auto& [k, st, out] : {std::tuple{3, 2, 3}, std::tuple{2, 3, 2}, std::tuple{3, 3, 2}}) {
     SCOPED_TRACE("k " + std::to_string(k) + " s " + std::to_string(st));
     Model m;
@@ -427,10 +431,7 @@ TEST(OnnxImport, BatchNormAfterNoConvIsADepthwiseConv) {
   EXPECT_EQ(dw.groups, 2);
   EXPECT_EQ(dw.KH, 1);
   EXPECT_EQ(dw.act.lo, 0.0f);
-  FTensor x;
-  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
-  x.d.resize(36);
-  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = static_cast<float>((i * 17) % 9) - 3.0f;
+  const FTensor x = model_input([](std::size_t i) { return static_cast<float>((i * 17) % 9) - 3.0f; });
   const std::vector<FTensor> v = run_float(g, x, true);
   const FTensor& conv = v[static_cast<std::size_t>(g.nodes[0].output)];  // the first conv, with the first ReLU
   const FTensor& y = v[static_cast<std::size_t>(g.output)];
@@ -492,10 +493,7 @@ TEST(OnnxImport, InitializersAreBoundedByTheirDataNotACount) {
 // conv: the model on x gives what the model without it gives on the normalised x, computed by hand. A Mul by a
 // per-channel constant after a conv folds into its weights instead, and the error cases name the node.
 TEST(OnnxImport, AffineMapsByConstantsFoldOrBecomeADepthwiseConv) {
-  FTensor x;
-  x.n = 1, x.h = 6, x.w = 6, x.c = 1;
-  x.d.resize(36);
-  for (std::size_t i = 0; i < x.d.size(); ++i) x.d[i] = static_cast<float>((i * 23) % 10) * 0.1f;
+  const FTensor x = model_input([](std::size_t i) { return static_cast<float>((i * 23) % 10) * 0.1f; });
   const float mean = 0.45f, stdev = 0.25f;
   auto normalised = [&](Model& m) {
     onnx::TensorProto mt = float_tensor("mean", {1, 1, 1, 1}), st = float_tensor("std", {1, 1, 1, 1});
