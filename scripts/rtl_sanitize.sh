@@ -4,7 +4,7 @@
 # that drives the RTL: the unit models of rtl/core, rtl/post and rtl/top, the whole lutsim_top on the default and
 # small presets, and the command-line tests that run `--engine rtl` and `verify` with the RTL.
 #   scripts/rtl_sanitize.sh [CTEST_ARGS...]     default: -L rtl (every test labelled rtl) and the verify tests
-# Too slow for CI (the first build takes about 20 minutes on 2 cores); part of the long regressions (README).
+# Too slow for CI (the first build took 37 minutes on a busy 2-core machine); one of the long regressions (README).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${LUTSIM_RTL_ASAN_BUILD:-$root/build-rtl-asan}
