@@ -302,6 +302,9 @@ Sweep load_sweep(const std::string& path) {
   } catch (const YAML::Exception& e) {
     // A node of an unexpected kind (a mapping as a key, a sequence where a scalar belongs) met by a conversion.
     throw Error(path + ": not a valid sweep file: " + library_message(e.what()));
+  } catch (const nlohmann::json::exception& e) {
+    // A value that the point's JSON cannot hold (fuzz_sweep: bytes that are not UTF-8 once YAML has decoded them).
+    throw Error(path + ": not a valid sweep file: " + library_message(e.what()));
   }
 }
 
