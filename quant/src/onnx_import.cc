@@ -3,6 +3,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -37,6 +38,10 @@ struct Sym {
   int rank = 4;                      // rank of the ONNX tensor: 4 (N, C, H, W) or 2 (N, K)
   int pad[4] = {0, 0, 0, 0};         // a pending zero Pad: top, left, bottom, right
   int flat_c = 0, flat_h = 0, flat_w = 0;  // rank 2 made by flattening a C x H x W map with H * W > 1
+  // A pending Transpose: the ONNX tensor is the value with its axes permuted by perm (identity: none). Only a later
+  // Transpose that undoes it may read it (an NCHW <-> NHWC pair, as converters from other frameworks emit).
+  std::array<int, 4> perm = {0, 1, 2, 3};
+  bool transposed() const { return perm != std::array<int, 4>{0, 1, 2, 3}; }
   bool padded() const { return pad[0] || pad[1] || pad[2] || pad[3]; }
 };
 
@@ -95,6 +100,7 @@ class Importer {
   void apply_affine(const onnx::NodeProto& n, const Sym& xs, const std::string& xname, const std::vector<double>& scale,
                     const std::vector<double>& shift);
   void concat(const onnx::NodeProto& n);
+  void transpose(const onnx::NodeProto& n);
   void flatten(const onnx::NodeProto& n);
   void pad(const onnx::NodeProto& n);
 
@@ -184,6 +190,9 @@ const Sym& Importer::sym(const onnx::NodeProto& n, int k) const {
   if (!has_in(n, k)) fail(n, "input " + std::to_string(k) + " is missing");
   const auto it = syms_.find(n.input(k));
   if (it == syms_.end()) fail(n, "input '" + n.input(k) + "' is not computed by an earlier node, an initializer or the graph input");
+  const std::string& op = n.op_type();
+  if (it->second.transposed() && op != "Transpose" && op != "Identity" && op != "Dropout")
+    fail(n, "input '" + n.input(k) + "' comes from a Transpose that no later Transpose undoes; lutsim keeps one layout");
   return it->second;
 }
 
@@ -249,6 +258,10 @@ FNode* Importer::foldable(const std::string& onnx_name, int v, bool need_linear)
   if (u == uses_.end() || u->second != 1) return nullptr;
   const int p = g_.producer(v);
   if (p < 0) return nullptr;
+  // The name read may be an alias of the value (through Identity, Dropout or a cancelled Transpose pair): the
+  // producer's own output must have that one reader too.
+  const auto own = uses_.find(g_.values[static_cast<std::size_t>(v)].name);
+  if (own != uses_.end() && own->second != 1) return nullptr;
   FNode& nd = g_.nodes[static_cast<std::size_t>(p)];
   if (need_linear && nd.op != FOp::Conv && nd.op != FOp::Dense) return nullptr;
   return &nd;
@@ -665,6 +678,27 @@ void Importer::apply_affine(const onnx::NodeProto& n, const Sym& xs, const std::
   bind(n, 0, s);
 }
 
+// Transpose of a 4-D activation: recorded on the value, not computed; the next Transpose must bring the axes back
+// to N, C, H, W (perm [0, 2, 3, 1] then [0, 3, 1, 2], or any other pair that cancels).
+void Importer::transpose(const onnx::NodeProto& n) {
+  check_attrs(n, {"perm"});
+  Sym s = sym(n, 0);
+  if (s.is_const) fail(n, "a Transpose of a constant is not supported");
+  if (s.rank != 4) fail(n, "only a Transpose of an N x C x H x W map is supported");
+  const std::vector<std::int64_t> perm = attr_ints(n, "perm", {3, 2, 1, 0});  // ONNX: reverse the axes
+  std::array<bool, 4> seen{};
+  if (perm.size() != 4) fail(n, "perm must have 4 entries");
+  for (std::int64_t p : perm) {
+    if (p < 0 || p > 3 || seen[static_cast<std::size_t>(p)]) fail(n, "perm is not a permutation of 0, 1, 2, 3");
+    seen[static_cast<std::size_t>(p)] = true;
+  }
+  // Output axis i is input axis perm[i], which is axis s.perm[perm[i]] of the value.
+  std::array<int, 4> composed{};
+  for (std::size_t i = 0; i < 4; ++i) composed[i] = s.perm[static_cast<std::size_t>(perm[i])];
+  s.perm = composed;
+  bind(n, 0, s);
+}
+
 void Importer::concat(const onnx::NodeProto& n) {
   check_attrs(n, {"axis"});
   if (n.input_size() < 1 || n.input_size() > 64) fail(n, "between 1 and 64 inputs are supported");
@@ -815,6 +849,7 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
     else if (op == "Add") add(n);
     else if (op == "Sub" || op == "Mul" || op == "Div") affine(n);
     else if (op == "Concat") concat(n);
+    else if (op == "Transpose") transpose(n);
     else if (op == "Flatten" || op == "Reshape") flatten(n);
     else if (op == "Pad") pad(n);
     else if (op == "Identity" || op == "Dropout") {
@@ -852,11 +887,13 @@ FloatGraph Importer::run(const onnx::ModelProto& m) {
       bind(n, 0, std::move(s));
     } else {
       fail(n, "operator not supported (supported: Conv, Gemm, MatMul, Add, Relu, Clip, BatchNormalization, MaxPool, "
-              "AveragePool, GlobalAveragePool, ReduceMean over H and W, Sub/Mul/Div by a constant, Concat, Flatten, Reshape, Pad, Identity, Dropout, Constant, Cast of a constant)");
+              "AveragePool, GlobalAveragePool, ReduceMean over H and W, Sub/Mul/Div by a constant, Concat, Transpose pairs that cancel, Flatten, Reshape, Pad, Identity, Dropout, Constant, Cast of a constant)");
     }
   }
   const auto it = syms_.find(gr.output(0).name());
   if (it == syms_.end() || it->second.is_const) throw Error(what_ + ": graph output '" + gr.output(0).name() + "' is not computed from the input");
+  if (it->second.transposed())
+    throw Error(what_ + ": graph output '" + gr.output(0).name() + "' comes from a Transpose that no later Transpose undoes");
   if (it->second.padded()) throw Error(what_ + ": graph output '" + gr.output(0).name() + "' comes from a Pad");
   g_.output = it->second.value;
   if (g_.output == g_.input) throw Error(what_ + ": the graph computes nothing");

@@ -559,6 +559,51 @@ TEST(OnnxImport, AffineMapsByConstantsFoldOrBecomeADepthwiseConv) {
   }
 }
 
+// An NCHW -> NHWC -> NCHW pair of Transposes cancels and computes nothing (the ReLU after it is still the conv's
+// clamp); a Transpose that nothing undoes is an error naming the node that reads it, or the graph output.
+TEST(OnnxImport, TransposePairsThatCancel) {
+  {
+    Model m;
+    Model::attr_ints(m.node("Transpose", "to_nhwc", {"c"}, "t1"), "perm", {0, 2, 3, 1});
+    Model::attr_ints(m.node("Transpose", "to_nchw", {"t1"}, "t2"), "perm", {0, 3, 1, 2});
+    m.node("Relu", "relu", {"t2"}, "y");
+    const FloatGraph g = import_onnx_bytes(m.bytes("y"), "m.onnx");
+    ASSERT_EQ(g.nodes.size(), 1u);
+    EXPECT_EQ(g.nodes[0].act.lo, 0.0f);
+  }
+  {
+    Model m;  // the default perm reverses the axes; twice is the identity
+    m.node("Transpose", "rev1", {"c"}, "t1");
+    m.node("Transpose", "rev2", {"t1"}, "t2");
+    m.node("Relu", "relu", {"t2"}, "y");
+    EXPECT_EQ(import_onnx_bytes(m.bytes("y"), "m.onnx").nodes.size(), 1u);
+  }
+  {
+    Model m;  // the conv's output is also read by the Add: the ReLU after the pair cannot be the conv's clamp
+    Model::attr_ints(m.node("Transpose", "to_nhwc", {"c"}, "t1"), "perm", {0, 2, 3, 1});
+    Model::attr_ints(m.node("Transpose", "to_nchw", {"t1"}, "t2"), "perm", {0, 3, 1, 2});
+    m.node("Relu", "relu", {"t2"}, "r");
+    m.node("Add", "add", {"r", "c"}, "y");
+    expect_error(m.bytes("y"), {"node 'relu' (Relu): must follow a Conv, Gemm, Add or average pool whose output nothing"});
+  }
+  {
+    Model m;
+    Model::attr_ints(m.node("Transpose", "to_nhwc", {"c"}, "t1"), "perm", {0, 2, 3, 1});
+    m.node("Relu", "relu", {"t1"}, "y");
+    expect_error(m.bytes("y"), {"node 'relu' (Relu): input 't1' comes from a Transpose that no later Transpose undoes"});
+  }
+  {
+    Model m;
+    Model::attr_ints(m.node("Transpose", "to_nhwc", {"c"}, "y"), "perm", {0, 2, 3, 1});
+    expect_error(m.bytes("y"), {"graph output 'y' comes from a Transpose that no later Transpose undoes"});
+  }
+  {
+    Model m;
+    Model::attr_ints(m.node("Transpose", "bad", {"c"}, "y"), "perm", {0, 2, 2, 1});
+    expect_error(m.bytes("y"), {"node 'bad' (Transpose): perm is not a permutation of 0, 1, 2, 3"});
+  }
+}
+
 // Compares run_float of an imported model with outputs PyTorch computed (tests/python/quant_make_vectors.py).
 void expect_matches_torch(const std::string& onnx_file, const std::string& input, const std::string& expected) {
   const FloatGraph g = import_onnx(kData + "../../../" + onnx_file);
