@@ -155,6 +155,8 @@ std::string apply_overrides(const std::string& base_json, const std::vector<std:
 
 // The most points a sweep may have.
 constexpr std::size_t kMaxPoints = 1'000'000;
+// The overrides of every point of a grid, as JSON text, at most (before the points are built).
+constexpr std::size_t kMaxGridBytes = std::size_t{64} << 20;
 
 // The offset of the first byte of `s` that is not part of a well-formed UTF-8 sequence (RFC 3629: no overlong
 // forms, no surrogates, at most U+10FFFF), or npos. YAML files are UTF-8, and their strings end up in JSON.
@@ -240,14 +242,24 @@ Sweep read_sweep(const std::string& path) {
     const YAML::Node g = root["grid"];
     if (!g.IsMap() || g.size() == 0) fail(path, "grid" + line_of(g), "expected a mapping of parameter: [values]");
     configs.emplace_back();
+    std::size_t point_bytes = 0;  // the largest overrides of one point so far, as JSON text
     for (const auto& kv : g) {
       const std::string key = kv.first.as<std::string>();
       if (!kv.second.IsSequence() || kv.second.size() == 0)
         fail(path, "grid." + key + line_of(kv.second), "expected a non-empty list of values");
+      // YAML keys are unique, though yaml-cpp keeps repeats: a repeated key would multiply the grid for nothing.
+      if (std::find(s.params.begin(), s.params.end(), key) != s.params.end())
+        fail(path, "grid." + key + line_of(kv.first), "appears twice");
       s.params.push_back(key);
-      // The product is bounded before it is built: a grid of 10^9 points is an error, not hours of expansion.
+      // The product is bounded before it is built: a grid of 10^9 points is an error, not hours of expansion, and
+      // so is one whose points would fill the memory with long values.
       if (configs.size() * kv.second.size() * std::max<std::size_t>(1, s.networks.size()) > kMaxPoints)
         fail(path, "grid", "more than a million points");
+      std::size_t widest = 0;
+      for (const YAML::Node& v : kv.second) widest = std::max(widest, to_json(v).dump().size());
+      point_bytes += key.size() + widest;
+      if (configs.size() * kv.second.size() * point_bytes > kMaxGridBytes)
+        fail(path, "grid", "its points would take more than " + std::to_string(kMaxGridBytes >> 20) + " MiB");
       std::vector<std::vector<std::pair<std::string, json>>> next;
       for (const auto& c : configs)
         for (const YAML::Node& v : kv.second) {

@@ -195,6 +195,19 @@ TEST(SweepCli, BadSweepFilesAreClearErrors) {
          return g;
        }(),
        "s.yaml: grid: more than a million points"},
+      // Found by fuzz_sweep (6 GB and 28 s before the error): a key repeated in the grid multiplied its points.
+      {net + "grid:\n  acc_bits: [16, 24]\n  acc_bits: [32]\n", "s.yaml: grid.acc_bits (line 6): appears twice"},
+      // 200,000 points with a 400-byte value each: refused before they are built.
+      {net + "grid:\n  p: [" + [] {
+         std::string v;
+         for (int i = 0; i < 2000; ++i) v += (i ? ", " : "") + std::to_string(i);
+         return v;
+       }() + "]\n  name: [" + [] {
+         std::string v;
+         for (int i = 0; i < 100; ++i) v += (i ? ", " : "") + std::string(400, static_cast<char>('a' + i % 26));
+         return v;
+       }() + "]\n",
+       "s.yaml: grid: its points would take more than 64 MiB"},
   };
   for (const auto& [text, msg] : cases) {
     write(dir / "s.yaml", text);
