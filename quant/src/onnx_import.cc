@@ -120,8 +120,10 @@ Const Importer::tensor(const onnx::TensorProto& t, const std::string& ctx) const
   for (std::int64_t d : t.dims()) {
     if (d < 0) throw Error(what_ + ": " + ctx + ": negative dimension");
     c.dims.push_back(d);
-    if (d > kMaxElements || (n *= d) > kMaxElements)
+    // Compared before multiplying (n <= 2^40 and d <= 2^40 could overflow 64 bits).
+    if (d > kMaxElements || (n > 0 && d > kMaxElements / n))
       throw Error(what_ + ": " + ctx + ": more than " + std::to_string(kMaxElements) + " elements");
+    n *= d;
   }
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
     throw Error(what_ + ": " + ctx + ": external tensor data is not supported (save the model with its weights inside)");
